@@ -1,0 +1,1 @@
+"""Readers: turn input files into `Paper` records (see `read_papers`)."""
