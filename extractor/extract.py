@@ -1,10 +1,173 @@
-"""The engine: one paper in, its reported results out. (stub, being written)"""
+"""The engine: one paper in, its reported results out.
+
+    normalize -> sentences -> numbers -> classify (rules) -> attach fields -> Result
+
+Pure: no I/O, no printing. Spans are found on the normalized text and mapped back
+to the abstract as given, so `abstract[start:end]` is the number as printed and
+`evidence` is the sentence copied from the abstract.
+"""
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass, field
+
+import regex
+
+from extractor import __version__
+from extractor.attach.dataset import aligned_datasets, attach_dataset, dataset_name
+from extractor.attach.method import attach_method, paper_method
+from extractor.attach.metric import attach_metric
+from extractor.classify import Decision, classify
+from extractor.quantities import normalize_value
 from extractor.result import Result
+from extractor.rules.lexicon import Mention
 from extractor.rules.loader import RuleSet
 from extractor.sources.paper import Paper
+from extractor.text.normalize import normalize
+from extractor.text.numbers import NumberMention, find_numbers
+from extractor.text.sentences import split_sentences
+
+MAX_ABSTRACT_CHARS = 100_000  # longer "abstracts" are cut here: no real abstract is this long
+_DATASET_PHRASE = regex.compile(
+    r"\b(?:on|in|for|at)\s+(?:the\s+)?((?:[A-Z][\w\-.+]*[\s-]){0,3}[A-Z][\w\-.+]*)\s+"
+    r"(?:dataset|benchmark|corpus|suite|challenge|leaderboard)s?\b")
+
+
+@dataclass
+class Context:
+    """A sentence as the rules see it: the normalized text of the whole abstract,
+    the sentence bounds, and the lexicon mentions inside the sentence."""
+
+    text: str
+    start: int
+    end: int
+    metrics: list[Mention] = field(default_factory=list)
+    datasets: list[Mention] = field(default_factory=list)
+
+
+@dataclass
+class Explained:
+    """One number with its decision and, when accepted, its record (for explain)."""
+
+    mention: NumberMention
+    decision: Decision
+    result: Result | None
+    notes: list[str]
 
 
 def extract_paper(paper: Paper, rules: RuleSet) -> list[Result]:
-    return []
+    return [e.result for e in explain_paper(paper, rules) if e.result is not None]
+
+
+def explain_paper(paper: Paper, rules: RuleSet) -> list[Explained]:
+    """Every number of the abstract with what the rules made of it."""
+    abstract = paper.abstract
+    if not abstract:
+        return []
+    abstract = abstract[:MAX_ABSTRACT_CHARS]
+    text, omap = normalize(abstract)
+    own_name = paper_method(paper.title, text)
+    out: list[Explained] = []
+    for s, e in split_sentences(text):
+        ctx = Context(text, s, e, rules.metrics.find(text, s, e), _datasets_in(text, s, e, rules))
+        mentions = find_numbers(text, rules.units, s, e)
+        decisions = [classify(m, ctx, rules.accept, rules.exclude) for m in mentions]
+        _share_within_groups(mentions, decisions)
+        fields = _attach_all(mentions, decisions, ctx, own_name)
+        for mention, decision, (metric, dataset, method, role, notes, entry) in zip(mentions, decisions, fields):
+            result = None
+            if decision.accepted:
+                result = _result(paper, rules, abstract, omap, mention, decision, s, e,
+                                 metric, dataset, method, role, entry, notes)
+            out.append(Explained(mention, decision, result, notes))
+    return out
+
+
+def _datasets_in(text: str, s: int, e: int, rules: RuleSet) -> list[Mention]:
+    """Lexicon datasets plus names the sentence itself calls a dataset or benchmark."""
+    found = rules.datasets.find(text, s, e)
+    taken = [(d.start, d.end) for d in found]
+    from extractor.rules.lexicon import Entry
+
+    for m in _DATASET_PHRASE.finditer(text, s, e, timeout=1.0):
+        a, b = m.span(1)
+        if not any(a < y and x < b for x, y in taken):
+            entry = Entry("phrase:" + m.group(1), m.group(1), "dataset", "text", {})
+            found.append(Mention(entry, a, b, m.group(1)))
+    found.sort(key=lambda d: d.start)
+    return found
+
+
+def _share_within_groups(mentions: list[NumberMention], decisions: list[Decision]) -> None:
+    """A range or list member no pattern accepted takes the decision of an accepted
+    member ("84.3%, 84.9% and 85.6% Top-1 accuracy"; "by 3.36% to 7.21%")."""
+    for key in ("range_id", "list_id"):
+        groups: dict[int, list[int]] = {}
+        for i, m in enumerate(mentions):
+            gid = getattr(m, key)
+            if gid is not None:
+                groups.setdefault(gid, []).append(i)
+        for idx in groups.values():
+            donors = [decisions[i] for i in idx if decisions[i].accepted]
+            if not donors:
+                continue
+            donor = donors[-1] if key == "list_id" else donors[0]
+            for i in idx:
+                d = decisions[i]
+                if not d.accepted and d.rule in ("none",):
+                    decisions[i] = Decision(True, f"{donor.rule}+{key[:-3]}", kind=donor.kind,
+                                            confidence=donor.confidence * 0.9, pattern=donor.pattern,
+                                            fit=None, trail=d.trail + [f"shares the decision of its {key[:-3]}"])
+
+
+def _attach_all(mentions, decisions, ctx: Context, own_name):
+    """Fields for every accepted number; list members share metric and are paired
+    with datasets in order where the sentence lists them."""
+    fields = []
+    for m, d in zip(mentions, decisions):
+        if not d.accepted:
+            fields.append((None, None, None, None, [], None))
+            continue
+        metric, entry, why_m = attach_metric(m, d, ctx)
+        dataset, _, why_d = attach_dataset(m, ctx)
+        method, role, why_r = attach_method(m, d, ctx, own_name)
+        fields.append([metric, dataset, method, role, [why_m, why_d, why_r], entry])
+    _align_groups(mentions, decisions, fields, ctx)
+    return fields
+
+
+def _align_groups(mentions, decisions, fields, ctx: Context) -> None:
+    groups: dict[int, list[int]] = {}
+    for i, (m, d) in enumerate(zip(mentions, decisions)):
+        if d.accepted and m.list_id is not None:
+            groups.setdefault(m.list_id, []).append(i)
+    for idx in groups.values():
+        metrics = Counter(fields[i][0] for i in idx if fields[i][0] is not None)
+        if metrics:
+            top = metrics.most_common(1)[0][0]
+            entry = next(fields[i][5] for i in idx if fields[i][0] == top)
+            for i in idx:
+                if fields[i][0] is None:
+                    fields[i][0], fields[i][5] = top, entry
+        paired = aligned_datasets([mentions[i] for i in idx], ctx)
+        if paired:
+            for i, d in zip(idx, paired):
+                fields[i][1] = dataset_name(d, ctx.text)
+                fields[i][4].append("paired with a dataset in list order")
+
+
+def _result(paper, rules, abstract, omap, mention, decision, s, e, metric, dataset, method, role,
+            entry, notes) -> Result:
+    start, end = omap.to_original(mention.start), omap.to_original(mention.end)
+    value_norm, unit_norm = normalize_value(mention.value, mention.multiplier, mention.unit, rules.units)
+    info = entry.info if entry is not None else {}
+    hib = info.get("higher_is_better")
+    return Result(
+        paper_id=paper.paper_id, title=paper.title, source=paper.source, published=paper.published,
+        method=method, role=role or "proposed", task=info.get("task"), dataset=dataset, metric=metric,
+        kind=decision.kind, value=mention.value, value_text=abstract[start:end], unit=mention.unit,
+        value_norm=value_norm, unit_norm=unit_norm, higher_is_better=hib,
+        evidence=abstract[omap.to_original(s):omap.to_original(e)], start=start, end=end,
+        rule=decision.rule, confidence=round(decision.confidence, 3), extractor_version=__version__,
+        notes=notes,
+    )

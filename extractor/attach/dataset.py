@@ -1,0 +1,50 @@
+"""Which data set or benchmark a number was measured on.
+
+"8.8% and 3.5% in Digit-Five and Office-Caltech10, respectively" pairs in order;
+otherwise the dataset named right after the number ("on COCO") wins, then one
+named earlier in the sentence ("On Moving MNIST, PredFormer ..."), else none.
+A split word printed after the name ("test-dev", "validation") is kept with it.
+"""
+from __future__ import annotations
+
+import regex
+
+RIGHT_REACH = 70
+_BLOCK = regex.compile(r"[;]|\.\s|\bwhile\b|\bwhereas\b|\bthan\b")
+_SPLIT = regex.compile(r"^[\s-]*(test[\s-]dev|test[\s-]std|test[\s-]clean|test[\s-]other|dev[\s-]clean|"
+                       r"dev[\s-]other|validation|val|test|dev)\b(?:\s+(?:split|set))?", regex.IGNORECASE)
+_SPLIT_NAMES = {"val": "validation", "dev": "dev"}
+
+
+def dataset_name(mention, text: str) -> str:
+    """Canonical name, plus the split printed right after the mention."""
+    name = mention.entry.name
+    m = _SPLIT.match(text, mention.end, mention.end + 20)
+    if m:
+        split = regex.sub(r"\s+", "-", m.group(1).lower())
+        name = f"{name} {_SPLIT_NAMES.get(split, split)}"
+    return name
+
+
+def aligned_datasets(group: list, ctx) -> list | None:
+    """For a list of numbers, the datasets to pair with them in order, if the
+    sentence lists exactly as many after the first number ("respectively")."""
+    if len(group) < 2:
+        return None
+    after = [d for d in ctx.datasets if d.start >= group[0].end]
+    if len(after) >= len(group) and ("respectively" in ctx.text[ctx.start:ctx.end] or len(after) == len(group)):
+        return after[: len(group)]
+    return None
+
+
+def attach_dataset(mention, ctx):
+    """Return (dataset name or None, Entry or None, how it was found)."""
+    text = ctx.text
+    for d in ctx.datasets:
+        if mention.end <= d.start <= mention.end + RIGHT_REACH and not _BLOCK.search(text, mention.end, d.start):
+            return dataset_name(d, text), d.entry, "dataset named after the number"
+    before = [d for d in ctx.datasets if d.end <= mention.start and not _BLOCK.search(text, d.end, mention.start)]
+    if before:
+        d = before[-1]
+        return dataset_name(d, text), d.entry, "dataset named earlier in the sentence"
+    return None, None, "no dataset in the sentence"

@@ -1,0 +1,128 @@
+"""Normalize abstract text for matching, keeping a map back to the original.
+
+Rules match on a cleaned copy of the abstract (one kind of space, one minus,
+"x" for ×, LaTeX leftovers undone), but every span the tool writes must point
+into the abstract as the user has it. `normalize` therefore returns the cleaned
+text together with an `OffsetMap` that turns a cleaned index into an original
+one; single-character replacements keep positions, so most abstracts need no
+map entries at all.
+"""
+from __future__ import annotations
+
+import bisect
+import unicodedata
+from dataclasses import dataclass, field
+
+import regex
+
+# One-to-one character replacements: positions do not move.
+_CHAR_MAP = {
+    "\u00d7": "x", "\u2715": "x", "\u2716": "x", "\u2a2f": "x",  # multiplication signs
+    "\u2212": "-", "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
+    "\ufe63": "-", "\uff0d": "-",
+    "\u00a0": " ", "\u2002": " ", "\u2003": " ", "\u2004": " ", "\u2005": " ", "\u2006": " ",
+    "\u2007": " ", "\u2008": " ", "\u2009": " ", "\u200a": " ", "\u202f": " ", "\u205f": " ",
+    "\u3000": " ", "\t": " ", "\n": " ", "\r": " ", "\x0b": " ", "\x0c": " ",
+    "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
+    "\u2264": "\u2264", "\u223c": "~", "\uff5e": "~", "\u2248": "~",
+    "\uff05": "%", "\u066a": "%",
+}
+_ASCII = frozenset(chr(i) for i in range(128))
+
+# Length-changing rewrites of LaTeX leftovers and glued symbols, tried in order at
+# each position. Each is (pattern, replacement); the replacement may use \1.
+_REWRITES: list[tuple[str, str]] = [
+    (r"\\%", "%"),
+    (r"\\\$", "$"),
+    (r"\$\s*\\times\s*\$", "x"),
+    (r"\$\s*\\sim\s*\$", "~"),
+    (r"\$\s*\\pm\s*\$", "±"),
+    (r"\$\s*\\approx\s*\$", "~"),
+    (r"\\times\b", "x"),
+    (r"\\pm\b", "±"),
+    (r"\\sim\b", "~"),
+    (r"\\approx\b", "~"),
+    (r"\$\^\{?(\w{1,4})\}?\$", r"^\1"),  # AstroM$^3$ -> AstroM^3
+    (r"(?<=\d)\s*\$?\s*\^\s*\{\s*([-+]?\d{1,3})\s*\}\$?", r"^\1"),  # 10^{5}
+    (r"(?<=\d)times\b", "x"),  # rendered "$\times$" glued to the number: "300times"
+    (r"(?<=[\d%])\s*sim\s*(?=\d)", "-"),  # "10sim100", "40% sim 60%"
+    (r"(?<=\d)\s*pm\s*(?=\d)", " ± "),  # "95.8 pm 1.2"
+    (r"(?<=\d\s?)\\?(?:textrm|mathrm)\{(\w+)\}", r"\1"),
+]
+_REWRITE_RE = regex.compile("|".join(f"(?:{p})" for p, _ in _REWRITES), regex.V0)
+_SINGLE = [regex.compile(p) for p, _ in _REWRITES]
+
+
+@dataclass
+class OffsetMap:
+    """Maps an index in normalized text to the index in the original text.
+
+    `points` are normalized indices where a rewrite starts or ends, `deltas` the
+    shift (original minus normalized) that holds from that point on.
+    """
+
+    points: list[int] = field(default_factory=list)
+    deltas: list[int] = field(default_factory=list)
+
+    def to_original(self, i: int) -> int:
+        k = bisect.bisect_right(self.points, i) - 1
+        return i + (self.deltas[k] if k >= 0 else 0)
+
+
+def _char_table(text: str) -> dict[int, str]:
+    """The 1:1 replacements this text needs, including NFKC forms of one char."""
+    table = {}
+    for ch in set(text) - _ASCII:
+        if ch in _CHAR_MAP:
+            table[ord(ch)] = _CHAR_MAP[ch]
+            continue
+        cat = unicodedata.category(ch)
+        if cat in ("Cc", "Cf") and ch not in "\u200d":
+            table[ord(ch)] = " "  # control and format characters (e.g. RLM, zero-width space)
+            continue
+        folded = unicodedata.normalize("NFKC", ch)
+        if len(folded) == 1 and folded != ch:
+            table[ord(ch)] = folded
+    return table
+
+
+def normalize(text: str) -> tuple[str, OffsetMap]:
+    """Return the matching copy of `text` and its map back to `text`."""
+    text_1to1 = text.translate(_char_table(text)) if not text.isascii() else text
+    for c in ("\t", "\n", "\r"):
+        if c in text_1to1:
+            text_1to1 = text_1to1.translate({9: " ", 10: " ", 13: " "})
+            break
+    omap = OffsetMap()
+    if "\\" not in text_1to1 and "$" not in text_1to1 and "times" not in text_1to1 \
+            and "sim" not in text_1to1 and "pm" not in text_1to1 and "^" not in text_1to1:
+        return text_1to1, omap
+    out: list[str] = []
+    last = 0
+    shift = 0  # original index minus normalized index
+    norm_len = 0
+    for m in _REWRITE_RE.finditer(text_1to1, timeout=1.0):
+        s, e = m.span()
+        out.append(text_1to1[last:s])
+        norm_len += s - last
+        replacement = _expand(text_1to1, s, e)
+        omap.points.append(norm_len)
+        omap.deltas.append(shift)  # the start of a rewrite maps to its original start
+        out.append(replacement)
+        norm_len += len(replacement)
+        shift += (e - s) - len(replacement)
+        omap.points.append(norm_len)
+        omap.deltas.append(shift)
+        last = e
+    out.append(text_1to1[last:])
+    return "".join(out), omap
+
+
+def _expand(text: str, start: int, end: int) -> str:
+    """Replacement for the rewrite that matched text[start:end] (lookbehinds see
+    the text before `start`, hence matching in place rather than on a slice)."""
+    for pat, (_, repl) in zip(_SINGLE, _REWRITES):
+        m = pat.match(text, start)
+        if m and m.end() == end:
+            return m.expand(repl)
+    return text[start:end]

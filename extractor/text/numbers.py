@@ -1,0 +1,167 @@
+"""The number grammar: every number in a sentence, with its unit and shape.
+
+It finds the numbers; it does not judge them. Each `NumberMention` carries what
+later rules need to accept or reject it: the printed value and unit, a ± spread,
+the k/M/B suffix, whether the digits are glued into a name ("CIFAR-10",
+"LRS3", "GPT-4"), whether it is a side of a "2560x2048" shape, a year, a word
+("three times"), and the ranges ("3.36% to 7.21%", "8%-11%") and lists
+("3.07, 3.3, and 7.93") it belongs to.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import regex
+
+from extractor.rules.units import UnitTable
+
+WORD_NUMBERS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15,
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100,
+    "a hundred": 100, "one hundred": 100, "a thousand": 1000, "thousand": 1000,
+}
+SUFFIX_MULTIPLIERS = {"k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9, "G": 1e9, "T": 1e12,
+                      "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+
+_DIGITS = r"""
+  (?P<sign>[+\-~<>≥≤±]|&lt;)?
+  (?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)
+  (?:(?P<exp_e>[eE][-+]?\d{1,3})(?![\w])|\^\s?(?P<exp_pow>[-+]?\d{1,3}))?
+"""
+_WORDS = r"(?P<word>" + "|".join(sorted((regex.escape(w) for w in WORD_NUMBERS), key=len, reverse=True)) + r")"
+_SUFFIX = r"(?P<suffix>[kKMBGT](?![\w])|\s(?:thousand|million|billion|trillion)\b)?"
+_NUMBER_RE = regex.compile(
+    r"(?<![\w.])(?:" + _DIGITS + r"|\b" + _WORDS + r"\b)" + _SUFFIX,
+    regex.VERBOSE | regex.IGNORECASE,
+)
+_YEAR = regex.compile(r"(?:19|20)\d\d")
+_NAME_LEFT = regex.compile(r"(?:[A-Za-z][\w]*[-_/]|[A-Za-z]\s?[vV]|#|@)$")  # CIFAR-10, ViT-B/16, v2
+_GLUED_LEFT = regex.compile(r"[A-Za-z]$")  # LRS3, T5
+_GLUED_RIGHT = regex.compile(r"(?:[A-Za-z]|-(?!fold\b|times\b)[A-Za-z])")  # 3D, 2nd, 5-shot
+_SHAPE_NEXT = regex.compile(r"\s?x\s?\d")  # 2560x2048
+_RANGE_SEP = regex.compile(r"\s?(?:-|to|~|–)\s?")
+_LIST_SEP = regex.compile(r"\s?(?:,\s?(?:and\s|or\s)?|\s?and\s|\s?or\s|/)\s?")
+
+
+@dataclass(slots=True)
+class NumberMention:
+    start: int  # span of the whole mention (sign, digits, unit) in the normalized text
+    end: int
+    num_start: int  # span of the digits (or the number word) alone
+    num_end: int
+    value: float  # as printed: "26.90%" -> 26.9, "10^5" -> 100000
+    text: str
+    unit: str | None = None
+    unit_family: str | None = None
+    sign: str | None = None  # "+", "-", "~", "<", ">", ...
+    suffix: str | None = None  # k / M / B / million ...
+    spread: float | None = None  # the ± part
+    word: bool = False
+    glued_name: bool = False  # digits inside a name: CIFAR-10, LRS3, GPT-4, top-5
+    glued_right: bool = False  # 3D, 2nd, 5-shot
+    shape: bool = False  # a side of 2560x2048
+    year: bool = False
+    range_id: int | None = None  # mentions of one range share an id
+    list_id: int | None = None  # mentions of one enumeration share an id
+    flags: list[str] = field(default_factory=list)
+
+    @property
+    def multiplier(self) -> float:
+        return SUFFIX_MULTIPLIERS.get((self.suffix or "").strip(), 1.0)
+
+
+def find_numbers(text: str, units: UnitTable, lo: int = 0, hi: int | None = None) -> list[NumberMention]:
+    """All number mentions in text[lo:hi], in order, with ranges and lists linked."""
+    hi = len(text) if hi is None else hi
+    mentions: list[NumberMention] = []
+    for m in _NUMBER_RE.finditer(text, lo, hi, timeout=2.0):
+        mention = _read_mention(text, m, units, hi)
+        if mention is None:
+            continue
+        if mentions and _is_spread(text, mentions[-1], mention):
+            mentions[-1].spread = mention.value
+            mentions[-1].end = mention.end
+            continue
+        mentions.append(mention)
+    _link_groups(text, mentions)
+    return mentions
+
+
+def _read_mention(text: str, m: regex.Match, units: UnitTable, hi: int) -> NumberMention | None:
+    word = m.group("word")
+    if word:
+        value = float(WORD_NUMBERS[word.lower()])
+    else:
+        raw = m.group("num").replace(",", "")
+        try:
+            value = float(raw)
+            if m.group("exp_e"):
+                value = float(raw + m.group("exp_e"))
+            elif m.group("exp_pow"):
+                value = float(raw) ** int(m.group("exp_pow"))
+        except (ValueError, OverflowError):
+            return None
+        if not math.isfinite(value):
+            return None
+    num_start = m.start("word") if word else m.start("num")
+    num_end = m.end("word") if word else (m.end("exp_e") if m.group("exp_e") else
+                                          m.end("exp_pow") if m.group("exp_pow") else m.end("num"))
+    sign = m.group("sign")
+    start = m.start()
+    if sign == "-" and start > 0 and text[start - 1] in "0123456789%x":
+        sign, start = None, m.start("num")  # the "-" of "8%-11%" separates a range
+    suffix = m.group("suffix")
+    end = m.end() if suffix else num_end
+    unit = units.match_after(text, end, hi)
+    prefix = units.match_before(text, start)
+    mention = NumberMention(start=start, end=end, num_start=num_start, num_end=num_end,
+                            value=value, text="", sign=sign, suffix=suffix, word=bool(word))
+    if word and unit is None:
+        return None  # number words count only as factors or with a unit ("three times", "one second")
+    if unit is not None:
+        mention.unit, mention.unit_family, mention.end = unit.symbol, unit.family, unit.end
+    elif prefix is not None:
+        mention.unit, mention.unit_family, mention.start = prefix.symbol, prefix.family, prefix.start
+    mention.text = text[mention.start:mention.end]
+    before = text[max(0, num_start - 12):num_start]
+    if sign is None or sign in "+-":
+        probe = before if sign is None else text[max(0, m.start() - 12):m.start()]
+        mention.glued_name = bool(_NAME_LEFT.search(probe) or _GLUED_LEFT.search(probe))
+    after = text[mention.end:mention.end + 2]
+    mention.glued_right = unit is None and suffix is None and bool(_GLUED_RIGHT.match(after))
+    mention.shape = bool(_SHAPE_NEXT.match(text, num_end)) or (
+        before.rstrip().endswith("x") and regex.search(r"\dx\s?$", before) is not None)
+    mention.year = (not word and unit is None and "." not in m.group("num")
+                    and bool(_YEAR.fullmatch(m.group("num"))))
+    return mention
+
+
+def _is_spread(text: str, prev: NumberMention, cur: NumberMention) -> bool:
+    """`cur` is the ± part of `prev` ("95.8 ± 1.2", "95.8±1.2%")."""
+    if cur.sign == "±" and text[prev.end:cur.start].strip() == "":
+        if cur.unit and prev.unit is None:
+            prev.unit, prev.unit_family = cur.unit, cur.unit_family
+        return True
+    return False
+
+
+def _link_groups(text: str, mentions: list[NumberMention]) -> None:
+    """Mark ranges ("3.36% to 7.21%", "10-100x") and lists ("12.10, 6.51, and 2.85")."""
+    next_id = 0
+    for a, b in zip(mentions, mentions[1:]):
+        gap = text[a.end:b.start]
+        if _RANGE_SEP.fullmatch(gap) and not (a.glued_name or b.glued_name):
+            # "10-100x": the first side borrows the unit of the second
+            if a.unit is None and b.unit is not None and gap.strip() in ("-", "to", "~"):
+                a.unit, a.unit_family = b.unit, b.unit_family
+            if a.range_id is None:
+                a.range_id = next_id
+                next_id += 1
+            b.range_id = a.range_id
+        elif _LIST_SEP.fullmatch(gap) and (a.unit == b.unit or b.unit is None or a.unit is None):
+            if a.list_id is None:
+                a.list_id = next_id
+                next_id += 1
+            b.list_id = a.list_id
