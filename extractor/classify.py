@@ -18,6 +18,7 @@ _GRAMMAR_REJECTS = (
     (lambda m: m.glued_right, "grammar.glued_right", "digits glued to a word (3D, 2nd, 5-shot)"),
     (lambda m: m.shape, "grammar.shape", "a side of a resolution or shape (2560x2048)"),
     (lambda m: m.year, "grammar.year", "a year"),
+    (lambda m: "enumeration" in m.flags, "grammar.enumeration", "an enumeration marker (1), 2), ...)"),
     (lambda m: m.suffix is not None and m.unit is None, "grammar.size_suffix", "a size with a k/M/B suffix"),
 )
 

@@ -11,7 +11,7 @@ import regex
 
 RIGHT_REACH = 70
 _BLOCK = regex.compile(r"[;]|\.\s|\bwhile\b|\bwhereas\b|\bthan\b")
-_SPLIT = regex.compile(r"^[\s-]*(test[\s-]dev|test[\s-]std|test[\s-]clean|test[\s-]other|dev[\s-]clean|"
+_SPLIT = regex.compile(r"[\s-]*(test[\s-]dev|test[\s-]std|test[\s-]clean|test[\s-]other|dev[\s-]clean|"
                        r"dev[\s-]other|validation|val|test|dev)\b(?:\s+(?:split|set))?", regex.IGNORECASE)
 _SPLIT_NAMES = {"val": "validation", "dev": "dev"}
 

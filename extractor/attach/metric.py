@@ -15,7 +15,7 @@ LEFT_REACH = 110
 _CLAUSE_BREAK = regex.compile(r"[;:]|\.\s|,\s+(?:and|but|while|whereas|which)\b|\bwhile\b|\bwhereas\b")
 _RIGHT_BLOCK = regex.compile(r"[;:]|\.\s|\d|\bthan\b|\bover\b|\bcompared\b|\bwhile\b")
 _GENERIC_IN = regex.compile(
-    r"^\s*(?:\w+\s+){0,2}?(?:increase|improvement|gain|reduction|decrease|drop|boost|rise)s?\s+in\s+"
+    r"\s*(?:\w+\s+){0,2}?(?:increase|improvement|gain|reduction|decrease|drop|boost|rise)s?\s+in\s+"
     r"(?:the\s+|their\s+|its\s+)?((?:[a-z][\w-]*\s){0,2}?[a-z][\w-]*)\b", regex.IGNORECASE)
 _GENERIC_BEFORE = regex.compile(
     r"\b(?:improv|increas|boost|enhanc|reduc|decreas|lower|rais|cut)\w*\s+(?:the\s+|their\s+|its\s+)?"

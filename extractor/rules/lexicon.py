@@ -33,10 +33,13 @@ class Mention:
     text: str
 
 
-def alias_pattern(alias: str) -> str:
-    """Regex for one alias: flexible inner separators, hard outer boundaries."""
+def alias_pattern(alias: str, plural: bool = False) -> str:
+    """Regex for one alias: flexible inner separators, hard outer boundaries, and
+    for case-insensitive word aliases an optional plural ("error rates")."""
     pieces = [regex.escape(p) for p in _SEP.split(alias.strip()) if p]
     body = r"[\s\-]?".join(pieces)
+    if plural and alias[-1:].isalpha() and alias[-1:].islower():
+        body += "(?:s|es)?"
     return rf"(?<![\p{{L}}\p{{N}}]){body}(?![\p{{L}}\p{{N}}])"
 
 
@@ -57,7 +60,7 @@ class Lexicon:
             if not aliases:
                 continue
             aliases = sorted(set(aliases), key=len, reverse=True)
-            pattern = "|".join(alias_pattern(a) for a in aliases)
+            pattern = "|".join(alias_pattern(a, plural=not cs) for a in aliases)
             flags = regex.V1 if cs else regex.V1 | regex.IGNORECASE
             self._regexes.append((regex.compile(pattern, flags), cs))
 
@@ -68,6 +71,9 @@ class Lexicon:
         for rx, cs in self._regexes:
             for m in rx.finditer(text, lo, hi, overlapped=False, timeout=2.0):
                 entry = self._by_key.get((_fold(m.group(), cs), cs))
+                if entry is None and not cs:  # the plural form of an alias
+                    entry = self._by_key.get((_fold(regex.sub(r"e?s$", "", m.group()), cs), cs)) or \
+                        self._by_key.get((_fold(m.group()[:-1], cs), cs))
                 if entry is not None:
                     found.append(Mention(entry, m.start(), m.end(), m.group()))
         found.sort(key=lambda x: (x.start, -(x.end - x.start)))

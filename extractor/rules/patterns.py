@@ -58,7 +58,8 @@ class PatternRule:
                 return None
         if self.right is not None:
             hi = min(ctx.end, mention.end + RIGHT_WINDOW)
-            fit.right = self.right.match(text, mention.end, hi, timeout=MATCH_TIMEOUT)
+            # matched on a slice so that "^" in a rule means "right after the number"
+            fit.right = self.right.match(text[mention.end:hi], timeout=MATCH_TIMEOUT)
             if fit.right is None:
                 return None
         if self.near is not None:

@@ -37,10 +37,14 @@ _NUMBER_RE = regex.compile(
     regex.VERBOSE | regex.IGNORECASE,
 )
 _YEAR = regex.compile(r"(?:19|20)\d\d")
-_NAME_LEFT = regex.compile(r"(?:[A-Za-z][\w]*[-_/]|[A-Za-z]\s?[vV]|#|@)$")  # CIFAR-10, ViT-B/16, v2
+_NAME_LEFT = regex.compile(r"(?:[A-Za-z][\w]*[-_/^]|[A-Za-z]\s?[vV]|#|@|\^)$")  # CIFAR-10, ViT-B/16, v2
 _GLUED_LEFT = regex.compile(r"[A-Za-z]$")  # LRS3, T5
 _GLUED_RIGHT = regex.compile(r"(?:[A-Za-z]|-(?!fold\b|times\b)[A-Za-z])")  # 3D, 2nd, 5-shot
 _SHAPE_NEXT = regex.compile(r"\s?x\s?\d")  # 2560x2048
+_WORD_CUE = regex.compile(r"(?:\s+(?:\w+\s+)?(?:faster|slower|fewer|less|more|smaller|larger|higher|lower|"
+                          r"better|cheaper|speed|reduction|improvement|increase|acceleration)|\s*[,.;)]|\s+(?:on|in|per|of\s+(?:training|compute)))",
+                          regex.IGNORECASE)
+_ENUMERATION = regex.compile(r"(?:^|[\s(:;,])$")
 _RANGE_SEP = regex.compile(r"\s?(?:-|to|~|–)\s?")
 _LIST_SEP = regex.compile(r"\s?(?:,\s?(?:and\s|or\s)?|\s?and\s|\s?or\s|/)\s?")
 
@@ -118,8 +122,10 @@ def _read_mention(text: str, m: regex.Match, units: UnitTable, hi: int) -> Numbe
     prefix = units.match_before(text, start)
     mention = NumberMention(start=start, end=end, num_start=num_start, num_end=num_end,
                             value=value, text="", sign=sign, suffix=suffix, word=bool(word))
-    if word and unit is None:
-        return None  # number words count only as factors or with a unit ("three times", "one second")
+    if word and (unit is None or not _WORD_CUE.match(text, unit.end, min(hi, unit.end + 30))):
+        # number words count only when they state the value: "three times faster",
+        # "under one second"; not "two-fold: A and B" or "one hour of data"
+        return None
     if unit is not None:
         mention.unit, mention.unit_family, mention.end = unit.symbol, unit.family, unit.end
     elif prefix is not None:
@@ -133,6 +139,9 @@ def _read_mention(text: str, m: regex.Match, units: UnitTable, hi: int) -> Numbe
     mention.glued_right = unit is None and suffix is None and bool(_GLUED_RIGHT.match(after))
     mention.shape = bool(_SHAPE_NEXT.match(text, num_end)) or (
         before.rstrip().endswith("x") and regex.search(r"\dx\s?$", before) is not None)
+    if unit is None and not word and text[mention.end:mention.end + 1] == ")" and value < 20 and \
+            _ENUMERATION.search(text, max(0, start - 2), start) and "." not in m.group("num"):
+        mention.flags.append("enumeration")  # "1) inherent priors, 2) ..."
     mention.year = (not word and unit is None and "." not in m.group("num")
                     and bool(_YEAR.fullmatch(m.group("num"))))
     return mention

@@ -1,0 +1,282 @@
+"""The `lbx` command line: `lbx extract` and `lbx eval`.
+
+This is the only module that prints. Everything it reports goes to stderr
+(progress, summary, errors) except `lbx eval`'s table, which is the command's
+output. Exit codes: 0 done, 1 internal error, 2 bad input or usage,
+130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+import click
+
+from extractor import __version__
+from extractor.sources.errors import InputError
+from extractor.table import OutputError, TableWriter, check_output_path
+
+# Papers per batch handed to the writer: bounds memory whatever the input size.
+BATCH_PAPERS = 2_000
+# Skipped records shown one by one before they are only counted.
+MAX_SKIP_WARNINGS = 10
+FORMATS = ["daily", "jsonl", "json", "csv", "parquet"]
+
+
+class CliError(Exception):
+    """A problem the user can fix; printed as one "lbx: error: ..." line, exit 2."""
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised as an exception so that `with` blocks (the table writer's
+    temp-file cleanup above all) run as they do for Ctrl-C. BaseException so that
+    no `except Exception` on the way swallows it."""
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated()
+
+
+def _error(message: str) -> None:
+    click.echo(" ".join(str(message).split("\n")), err=True)
+
+
+class LbxGroup(click.Group):
+    """Runs a command and maps every outcome to one stderr line and an exit code.
+
+    Done here rather than in `main()` so that click's test runner, which calls
+    this method, sees exactly what a user sees.
+    """
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        handler_set, previous = False, None
+        try:
+            previous = signal.signal(signal.SIGTERM, _on_sigterm)
+            handler_set = True
+        except ValueError:  # not the main thread: leave signals alone
+            pass
+        try:
+            rv = super().main(args, prog_name or "lbx", complete_var, standalone_mode=False, **extra)
+            code = rv if isinstance(rv, int) else 0
+        except (CliError, InputError, OutputError) as e:
+            _error(f"lbx: error: {e}")
+            code = 2
+        except click.ClickException as e:
+            e.show()
+            code = e.exit_code
+        except (click.exceptions.Abort, KeyboardInterrupt):
+            _error("lbx: interrupted")
+            code = 130
+        except Terminated:
+            _error("lbx: terminated")
+            code = 143
+        except Exception as e:
+            if os.environ.get("LBX_DEBUG") == "1":
+                raise
+            _error(f"lbx: internal error: {type(e).__name__}: {e} (set LBX_DEBUG=1 for a traceback)")
+            code = 1
+        finally:
+            if handler_set:
+                signal.signal(signal.SIGTERM, previous)
+        sys.exit(code)
+
+
+@click.group(cls=LbxGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="lbx", message="%(prog)s %(version)s")
+def cli():
+    """lbx, the leaderboard extractor: reported ML results from paper abstracts
+    into a Parquet table."""
+
+
+@dataclass
+class RunStats:
+    inputs: int = 0
+    files_read: int = 0
+    files_skipped: list[str] = field(default_factory=list)
+    papers_read: int = 0
+    skipped: Counter = field(default_factory=Counter)  # papers, by reason
+    bad_records: int = 0
+    results: int = 0
+
+
+def _rule_dirs(cli_dirs: tuple[str, ...]) -> list[str]:
+    """LBX_RULES (os.pathsep-separated) first, then --rules, in the order given."""
+    env_dirs = [d for d in os.environ.get("LBX_RULES", "").split(os.pathsep) if d]
+    for d in env_dirs:
+        if not os.path.exists(d):
+            raise CliError(f"LBX_RULES: no such rule directory: {d}")
+    return env_dirs + list(cli_dirs)
+
+
+def _papers(path, fmt, columns, on_bad):
+    """The reader's papers, with an OS error on the input reported as an InputError
+    (the writer's own OS errors happen outside this generator and stay internal)."""
+    from extractor import sources  # looked up at call time: tests may substitute a reader
+
+    try:
+        yield from sources.read_papers(path, fmt=fmt, columns=columns, on_bad=on_bad)
+    except OSError as e:
+        raise InputError(path, e.strerror or str(e), reason="unreadable file") from e
+
+
+class _Progress:
+    """A rich progress line on a terminal; does nothing otherwise."""
+
+    def __init__(self, console, enabled: bool):
+        self.enabled = enabled
+        self.console = console
+        self._bar = None
+        self._task = None
+
+    def __enter__(self):
+        if self.enabled:
+            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+            self._bar = Progress(SpinnerColumn(), TextColumn("{task.description}"),
+                                 TextColumn("{task.completed:,} papers, {task.fields[results]:,} results"),
+                                 TimeElapsedColumn(), console=self.console, transient=True)
+            self._bar.__enter__()
+            self._task = self._bar.add_task("", total=None, results=0)
+        return self
+
+    def __exit__(self, *exc):
+        if self._bar is not None:
+            self._bar.__exit__(*exc)
+        return False
+
+    def file(self, name: str) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, description=name)
+
+    def update(self, papers: int, results: int) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, completed=papers, results=results)
+
+
+def _summary(stats: RunStats, out: str, seconds: float) -> list[str]:
+    lines = [f"lbx: read {stats.papers_read:,} papers from {stats.files_read} of {stats.inputs} inputs"]
+    if stats.skipped:
+        reasons = ", ".join(f"{reason}: {n:,}" for reason, n in sorted(stats.skipped.items()))
+        lines.append(f"lbx: skipped {sum(stats.skipped.values()):,} papers ({reasons})")
+    if stats.files_skipped:
+        lines.append(f"lbx: skipped {len(stats.files_skipped)} unreadable inputs ({'; '.join(stats.files_skipped)})")
+    lines.append(f"lbx: wrote {stats.results:,} results to {out} in {seconds:.1f} s")
+    return lines
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.option("-o", "--output", "out", required=True, metavar="OUT.parquet", help="Parquet file to write (replaced atomically).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Input format (default: guessed from each file).")
+@click.option("--title-col", metavar="NAME", help="Column/key holding the title (csv, json, jsonl, parquet).")
+@click.option("--abstract-col", metavar="NAME", help="Column/key holding the abstract.")
+@click.option("--id-col", metavar="NAME", help="Column/key holding the paper id.")
+@click.option("--date-col", metavar="NAME", help="Column/key holding the publication date.")
+@click.option("--skip-bad", is_flag=True, help="Skip bad records and unreadable inputs, counting them, instead of stopping.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
+@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(exists=True), metavar="DIR",
+              help="Extra rule directory or file (repeatable; also LBX_RULES, os.pathsep-separated).")
+def extract(inputs, out, fmt, title_col, abstract_col, id_col, date_col, skip_bad, quiet, rule_dirs):
+    """Extract every reported result from the abstracts in INPUT... into OUT.parquet."""
+    from rich.console import Console
+
+    from extractor import extract as engine
+    from extractor.rules import loader
+
+    started = time.monotonic()
+    check_output_path(out)  # before any work: a bad -o should not cost a full run
+    columns = {k: v for k, v in (("title", title_col), ("abstract", abstract_col),
+                                 ("id", id_col), ("date", date_col)) if v} or None
+    try:
+        rules = loader.load_rules(extra_dirs=_rule_dirs(rule_dirs))
+    except loader.RuleError as e:  # a user's rule pack is input too: say what to fix
+        raise CliError(str(e)) from e
+    console = Console(stderr=True, highlight=False, markup=False, soft_wrap=True)
+    stats = RunStats(inputs=len(inputs))
+
+    def on_bad(err: InputError) -> None:
+        stats.skipped[err.reason] += 1
+        stats.bad_records += 1
+        n = stats.bad_records
+        if not quiet and n <= MAX_SKIP_WARNINGS:
+            console.print(f"lbx: warning: skipped {err}")
+            if n == MAX_SKIP_WARNINGS:
+                console.print("lbx: warning: further skipped records are only counted")
+
+    first_file_error = None
+    with TableWriter(out, rules_hash=rules.hash, inputs=list(inputs)) as writer, \
+            _Progress(console, enabled=not quiet and sys.stderr.isatty()) as progress:
+        batch, batch_papers = [], 0
+        for i, path in enumerate(inputs, 1):
+            progress.file(f"{os.path.basename(path)} ({i}/{len(inputs)})")
+            try:
+                for paper in _papers(path, fmt, columns, on_bad if skip_bad else None):
+                    stats.papers_read += 1
+                    if stats.papers_read % 100 == 0:
+                        progress.update(stats.papers_read, stats.results)
+                    if paper.abstract is None:
+                        stats.skipped["no abstract"] += 1
+                        continue
+                    batch.extend(engine.extract_paper(paper, rules))
+                    batch_papers += 1
+                    if batch_papers >= BATCH_PAPERS:
+                        stats.results += writer.write(batch)
+                        batch, batch_papers = [], 0
+            except InputError as e:
+                if not skip_bad:
+                    raise
+                first_file_error = first_file_error or e
+                stats.files_skipped.append(str(e))
+                if not quiet:
+                    console.print(f"lbx: warning: skipped input {e}")
+                continue
+            stats.files_read += 1
+        if stats.files_read == 0:
+            if len(inputs) == 1:
+                raise first_file_error
+            raise CliError(f"none of the {len(inputs)} inputs could be read (first: {first_file_error})")
+        stats.results += writer.write(batch)
+        progress.update(stats.papers_read, stats.results)
+    if not quiet:
+        for line in _summary(stats, out, time.monotonic() - started):
+            console.print(line)
+
+
+@cli.command("eval")
+@click.argument("pred", metavar="PRED.parquet", type=click.Path(exists=True))
+@click.argument("gold", nargs=-1, required=True, metavar="GOLD.jsonl...", type=click.Path(exists=True, dir_okay=False))
+@click.option("--errors", "n_errors", type=click.IntRange(min=0), default=0, metavar="N",
+              help="Also list the first N missed and spurious results.")
+@click.option("--json", "as_json", is_flag=True, help="Print the levels as JSON (as score.py --json).")
+def eval_(pred, gold, n_errors, as_json):
+    """Score a results table against gold JSONL files (same figures as score.py)."""
+    from extractor import evaluate
+
+    try:
+        rows = evaluate.load_predictions(pred)
+    except (OSError, ValueError) as e:
+        raise CliError(f"{pred}: cannot read predictions: {e}") from e
+    try:
+        gold_docs = evaluate.load_gold(gold)
+    except (OSError, ValueError) as e:
+        raise CliError(f"cannot read gold: {e}") from e
+    table, errors, unmatched = evaluate.score(rows, gold_docs)
+    if as_json:
+        click.echo(evaluate.report_json(table, unmatched))
+        return
+    for line in evaluate.report_lines(table, errors, unmatched, n_errors):
+        click.echo(line)
+
+
+def main(argv=None):
+    """Console-script entry point (`lbx`, `python -m extractor`)."""
+    cli.main(args=argv, prog_name="lbx")
+
+
+if __name__ == "__main__":
+    main()
