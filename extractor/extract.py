@@ -43,6 +43,7 @@ class Context:
     end: int
     metrics: list[Mention] = field(default_factory=list)
     datasets: list[Mention] = field(default_factory=list)
+    known_names: set[str] = field(default_factory=set)  # surfaces of metrics and datasets: never a method
 
 
 @dataclass
@@ -66,10 +67,11 @@ def explain_paper(paper: Paper, rules: RuleSet) -> list[Explained]:
         return []
     abstract = abstract[:MAX_ABSTRACT_CHARS]
     text, omap = normalize(abstract)
-    own_name = paper_method(paper.title, text)
+    known = {m.text for m in rules.datasets.find(text)} | {m.text for m in rules.metrics.find(text)}
+    own_name = paper_method(paper.title, text, known)
     out: list[Explained] = []
     for s, e in split_sentences(text):
-        ctx = Context(text, s, e, rules.metrics.find(text, s, e), _datasets_in(text, s, e, rules))
+        ctx = Context(text, s, e, rules.metrics.find(text, s, e), _datasets_in(text, s, e, rules), known)
         mentions = find_numbers(text, rules.units, s, e)
         decisions = [classify(m, ctx, rules.accept, rules.exclude) for m in mentions]
         _share_within_groups(mentions, decisions)

@@ -38,16 +38,99 @@ def method_from_title(title: str) -> str | None:
     return None
 
 
-def paper_method(title: str, abstract: str) -> str | None:
-    """The name of the paper's own method, from its title, else its abstract."""
+# Name-like tokens: mixed case or capitals ("FedKA", "PredFormer", "SLEDGE", "GPT-GNN",
+# "ViTPose++"), optionally with a second part ("GC ViT").
+_NAME_TOKEN = regex.compile(
+    r"(?<![\w\-])((?:[A-Z][a-z0-9]*[A-Z][\w]*|[A-Z]{2,}[\w]*|[a-z]+[A-Z][\w]*)(?:[\-+^][\w+]+)*\+*"
+    r"(?:\s(?:ViT|Net|[A-Z]{2,}[\w]*))?)(?![\w\-])")
+_INTRO = regex.compile(
+    r"(?:propose|present|introduce|develop|design|establish|release|call|name|term|dub|coin|framework|"
+    r"method|model|approach|architecture|system|algorithm|agent|network|technique|pipeline|module)\w*"
+    r"[\s,:]+(?:(?:a|an|the|our|new|novel|simple|first)\s+)*(?:[\w\-]+\s+){0,5}?$", regex.IGNORECASE)
+_DATASET_NEXT = regex.compile(r"[\s-]+(?:dataset|benchmark|corpus|data|test|split|suite)s?\b", regex.IGNORECASE)
+# Acronyms that name a kind of thing, not a paper's method.
+GENERIC_ACRONYMS = frozenset("""
+AI ML NLP CV RL LLM LLMs LM LMs VLM VLMs MLLM MLLMs CNN CNNs RNN RNNs GNN GNNs DNN DNNs MLP GPU GPUs TPU
+CPU API APIs SOTA SoTA QA VQA ASR TTS MT NMT OCR IoU AUC ROC FID BLEU WER CER SGD GAN GANs VAE VAEs
+URL HTML JSON PDF RGB RGBD LiDAR IMU SQL ViT ViTs BERT GPT LLaMA TL DR USA US EU UK NeRF NeRFs MoE
+KL KD OOD ID IID HPC FLOPs PEFT LoRA RAG CoT ICL SFT RLHF DPO PPO MDP POMDP IL BC LMM LMMs
+PRM PRMs ORM SVD PCA BoN SOTA AD DL
+""".split())
+
+
+def _name_candidates(title: str, abstract: str, known: set[str]) -> list[tuple[int, str]]:
+    """Name-like tokens scored by how the text presents them: defined in
+    parentheses, introduced by "we propose", printed in the title, repeated."""
+    scores: dict[str, int] = {}
+    presented: set[str] = set()
+    for m in _NAME_TOKEN.finditer(abstract):
+        name = m.group(1)
+        if _generic(name, known) or _DATASET_NEXT.match(abstract, m.end()):
+            continue
+        score = scores.get(name, 0) + 1
+        before = abstract[max(0, m.start() - 80):m.start()]
+        if before.endswith("(") and abstract[m.end():m.end() + 1] == ")":
+            score += 3  # "Federated Knowledge Alignment (FedKA)"
+            presented.add(name)
+        if _INTRO.search(before):
+            score += 3
+            presented.add(name)
+        scores[name] = score
+    for name in list(scores):
+        if regex.search(rf"(?<![\w\-]){regex.escape(name)}(?![\w\-])", title):
+            scores[name] += 2
+            presented.add(name)
+    return sorted(((v, k) for k, v in scores.items() if k in presented), reverse=True)
+
+
+def _generic(name: str, known: set[str]) -> bool:
+    """Kinds of things, not names: LLMs, PRMs, CNN; and names the lexicons know."""
+    return (name in GENERIC_ACRONYMS or name in known or regex.fullmatch(r"[A-Z]{2,}s", name) is not None
+            or "rightarrow" in name)
+
+
+def paper_method(title: str, abstract: str, known: set[str] = frozenset()) -> str | None:
+    """The name of the paper's own method.
+
+    A one-word title prefix ("ViTPose++: ...") is the name. Otherwise the best
+    name-like token of the abstract, if the abstract presents it as the paper's
+    (defined, introduced or repeated); then a capitalized title prefix
+    ("Depth Any Canopy: ..."); then "called X" phrases.
+    """
     name = method_from_title(title)
+    if name and " " not in name and name not in known:
+        return name
+    cands = _name_candidates(title, abstract, known)
+    if cands and cands[0][0] >= 3:
+        return cands[0][1]
     if name:
         return name
     for rx in (_NAMED, _OURS, _PROPOSE_ACRONYM, _PROPOSE_NAME):
         m = rx.search(abstract)
-        if m:
+        if m and m.group(1) not in GENERIC_ACRONYMS:
             return m.group(1)
     return None
+
+
+_SUBJECT_VERB = regex.compile(
+    r"\b(?:achiev|outperform|reach|obtain|surpass|improv|attain|yield|boost|reduc|get|score|set|lead|beat|"
+    r"exceed|perform|match|bring|deliver|increas|decreas|drop|los|run|infer|process|requir|is|was|are)\w*\b")
+
+
+def subject_name(ctx, mention, known: set[str]) -> str | None:
+    """A name-like token that is the subject of the clause holding the number:
+    "On Moving MNIST, PredFormer achieves ..." -> PredFormer."""
+    text = ctx.text
+    clause_start = max(ctx.start, text.rfind(";", ctx.start, mention.start) + 1)
+    verb = _SUBJECT_VERB.search(text, clause_start, mention.start)
+    if verb is None:
+        return None
+    subject = text[clause_start:verb.start()]
+    if regex.search(r"\b(?:we|our|ours|us)\b", subject, regex.IGNORECASE):
+        return None
+    names = [m.group(1) for m in _NAME_TOKEN.finditer(subject)
+             if not _generic(m.group(1), known) and not _DATASET_NEXT.match(text, m.end())]
+    return names[-1] if names else None
 
 
 def attach_method(mention, decision, ctx, paper_name: str | None):
@@ -61,6 +144,11 @@ def attach_method(mention, decision, ctx, paper_name: str | None):
         if paper_name is None or paper_name not in subject:
             baseline = True
     if not baseline:
+        named = subject_name(ctx, mention, ctx.known_names)
+        if named and named != ours:
+            if paper_name and (named in paper_name or paper_name in named):
+                return paper_name, "proposed", "the paper's method, named in the clause"
+            return named, "proposed" if paper_name is None else "baseline", "named as the clause's subject"
         return ours, "proposed", "the paper's method"
     m = _NAME_AFTER.match(text, mention.end, ctx.end)
     if m and m.group(1) != paper_name:
