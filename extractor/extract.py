@@ -8,7 +8,6 @@ to the abstract as given, so `abstract[start:end]` is the number as printed and
 """
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 
 import regex
@@ -67,7 +66,11 @@ def explain_paper(paper: Paper, rules: RuleSet) -> list[Explained]:
         return []
     abstract = abstract[:MAX_ABSTRACT_CHARS]
     text, omap = normalize(abstract)
-    known = {m.text for m in rules.datasets.find(text)} | {m.text for m in rules.metrics.find(text)}
+    all_datasets = rules.datasets.find(text)
+    known = {m.text for m in all_datasets} | {m.text for m in rules.metrics.find(text)}
+    # The one benchmark an abstract names is the default for numbers whose sentence names none.
+    only = {m.entry.name for m in all_datasets}
+    default_dataset = next(iter(only)) if len(only) == 1 else None
     own_name = paper_method(paper.title, text, known)
     out: list[Explained] = []
     for s, e in split_sentences(text):
@@ -76,7 +79,12 @@ def explain_paper(paper: Paper, rules: RuleSet) -> list[Explained]:
         decisions = [classify(m, ctx, rules.accept, rules.exclude) for m in mentions]
         _share_within_groups(mentions, decisions)
         fields = _attach_all(mentions, decisions, ctx, own_name)
-        for mention, decision, (metric, dataset, method, role, notes, entry) in zip(mentions, decisions, fields):
+        if default_dataset and not ctx.datasets:
+            for f in fields:
+                if f[3] is not None and f[1] is None:
+                    f[1] = default_dataset
+                    f[4][1] = "the only dataset the abstract names"
+        for mention, decision, (metric, dataset, method, role, notes, entry, _) in zip(mentions, decisions, fields):
             result = None
             if decision.accepted:
                 result = _result(paper, rules, abstract, omap, mention, decision, s, e,
@@ -128,30 +136,30 @@ def _attach_all(mentions, decisions, ctx: Context, own_name):
     fields = []
     for m, d in zip(mentions, decisions):
         if not d.accepted:
-            fields.append((None, None, None, None, [], None))
+            fields.append([None, None, None, None, [], None, 0.0])
             continue
-        metric, entry, why_m = attach_metric(m, d, ctx)
+        choice = attach_metric(m, d, ctx)
         dataset, _, why_d = attach_dataset(m, ctx)
         method, role, why_r = attach_method(m, d, ctx, own_name)
-        fields.append([metric, dataset, method, role, [why_m, why_d, why_r], entry])
+        fields.append([choice.name, dataset, method, role, [choice.why, why_d, why_r], choice.entry, choice.strength])
     _align_groups(mentions, decisions, fields, ctx)
     return fields
 
 
 def _align_groups(mentions, decisions, fields, ctx: Context) -> None:
-    groups: dict[int, list[int]] = {}
+    groups: dict[tuple[str, int], list[int]] = {}
     for i, (m, d) in enumerate(zip(mentions, decisions)):
-        if d.accepted and m.list_id is not None:
-            groups.setdefault(m.list_id, []).append(i)
-    for idx in groups.values():
-        metrics = Counter(fields[i][0] for i in idx if fields[i][0] is not None)
-        if metrics:
-            top = metrics.most_common(1)[0][0]
-            entry = next(fields[i][5] for i in idx if fields[i][0] == top)
-            for i in idx:
-                if fields[i][0] is None:
-                    fields[i][0], fields[i][5] = top, entry
-        paired = aligned_datasets([mentions[i] for i in idx], ctx)
+        for key in ("list", "range"):
+            gid = m.list_id if key == "list" else m.range_id
+            if d.accepted and gid is not None:
+                groups.setdefault((key, gid), []).append(i)
+    for (key, _), idx in groups.items():
+        strongest = max(idx, key=lambda i: fields[i][6])
+        for i in idx:
+            if fields[i][6] < fields[strongest][6]:
+                fields[i][0], fields[i][5], fields[i][6] = fields[strongest][0], fields[strongest][5], fields[strongest][6]
+                fields[i][4][0] = "metric shared by the list"
+        paired = aligned_datasets([mentions[i] for i in idx], ctx) if key == "list" else None
         if paired:
             for i, d in zip(idx, paired):
                 fields[i][1] = dataset_name(d, ctx.text)

@@ -1,19 +1,23 @@
 """Which metric a number measures.
 
-Nearest is best, in this order: a metric the accepting pattern stood next to;
-one printed right after the number ("64.2 AP", "40% fewer parameters", "a 72%
-reduction in error rate"); the metric the cue itself names ("faster" -> speed);
-one just before it in the same clause ("accuracy of 91.5%"); a generic noun after
-"increase in"/"gain in"; else none.
+Candidates, strongest first: a metric printed right after the number ("64.2 AP",
+"40% fewer parameters", "a 72% reduction in error rate"); one the accepting
+pattern stood next to ("accuracy of 91.5%"); the metric the cue names ("faster"
+-> speed); one earlier in the same clause; a noun after "increase in"; the
+usual metric of the unit (FPS -> speed, ms -> time). Generic words
+("performance") lose to a specific metric in reach. A metric whose usual unit
+cannot be the number's (a percentage score is never "parameters") is skipped.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import regex
 
 RIGHT_REACH = 45  # characters after the number where a metric still belongs to it
 LEFT_REACH = 110
 _CLAUSE_BREAK = regex.compile(r"[;:]|\.\s|,\s+(?:and|but|while|whereas|which)\b|\bwhile\b|\bwhereas\b")
-_RIGHT_BLOCK = regex.compile(r"[;:]|\.\s|\d|\bthan\b|\bover\b|\bcompared\b|\bwhile\b")
+_RIGHT_BLOCK = regex.compile(r"[;:,]|\.\s|\d|\b(?:than|over|compared|while|and|but|whereas|with|using)\b")
 _GENERIC_IN = regex.compile(
     r"\s*(?:\w+\s+){0,2}?(?:increase|improvement|gain|reduction|decrease|drop|boost|rise)s?\s+in\s+"
     r"(?:the\s+|their\s+|its\s+)?((?:[a-z][\w-]*\s){0,2}?[a-z][\w-]*)\b", regex.IGNORECASE)
@@ -21,34 +25,64 @@ _GENERIC_BEFORE = regex.compile(
     r"\b(?:improv|increas|boost|enhanc|reduc|decreas|lower|rais|cut)\w*\s+(?:the\s+|their\s+|its\s+)?"
     r"((?:[a-z][\w-]*\s){0,2}?[a-z][\w-]*)\s+(?:by|of)\s+(?:\w+\s+){0,3}?$", regex.IGNORECASE)
 _STOP_GENERIC = {"it", "this", "them", "results", "models", "model", "method", "methods", "baseline",
-                 "baselines", "approach", "state", "the", "our", "that", "which", "over", "up"}
+                 "baselines", "approach", "state", "the", "our", "that", "which", "over", "up", "these"}
+# Metric families a number of each unit family can be a score of.
+_SCORE_FAMILIES = {"percent": {"percent", "dimensionless", None}}
+_UNIT_DEFAULT = {"FPS": "speed", "tokens/s": "throughput", "it/s": "throughput", "TFLOPS": "throughput",
+                 "ms": "latency", "µs": "latency", "s": "time", "min": "time", "h": "time", "days": "time",
+                 "GPU hours": "training time", "GB": "memory", "MB": "memory", "TB": "storage",
+                 "KB": "memory", "$": "cost", "kgCO2": "carbon footprint", "W": "power"}
 
 
-def attach_metric(mention, decision, ctx):
-    """Return (metric name or None, lexicon Entry or None, how it was found)."""
-    near = decision.fit.near if decision.fit else None
-    if near is not None and near.entry.kind == "metric":
-        return near.entry.name, near.entry, "metric next to the number"
-    text = ctx.text
+@dataclass(slots=True)
+class MetricChoice:
+    name: str | None
+    entry: object | None  # lexicon Entry
+    why: str
+    strength: float  # list members borrow the strongest choice of their list
+
+
+def _fits_unit(entry, mention, kind) -> bool:
+    fam = (entry.info or {}).get("unit_family")
+    allowed = _SCORE_FAMILIES.get(mention.unit_family or "")
+    return not (kind == "score" and allowed is not None and fam not in allowed)
+
+
+def _generic(entry) -> bool:
+    return bool((entry.info or {}).get("generic"))
+
+
+def attach_metric(mention, decision, ctx) -> MetricChoice:
+    text, kind = ctx.text, decision.kind
+    cands: list[MetricChoice] = []
     for m in ctx.metrics:
         if mention.end <= m.start <= mention.end + RIGHT_REACH:
-            if not _RIGHT_BLOCK.search(text, mention.end, m.start):
-                return m.entry.name, m.entry, "metric printed after the number"
+            if not _RIGHT_BLOCK.search(text, mention.end, m.start) and _fits_unit(m.entry, mention, kind):
+                cands.append(MetricChoice(m.entry.name, m.entry, "metric printed after the number",
+                                          3.0 - 2 * _generic(m.entry)))
             break
+    near = decision.fit.near if decision.fit else None
+    if near is not None and near.entry.kind == "metric" and _fits_unit(near.entry, mention, kind):
+        cands.append(MetricChoice(near.entry.name, near.entry, "metric next to the number",
+                                  2.5 - 2 * _generic(near.entry)))
     if decision.pattern is not None and decision.pattern.metric:
-        return decision.pattern.metric, None, f"named by rule {decision.pattern.id}"
+        cands.append(MetricChoice(decision.pattern.metric, None, f"named by rule {decision.pattern.id}", 2.0))
     best = None
     for m in ctx.metrics:
-        if m.end <= mention.start and mention.start - m.end <= LEFT_REACH:
-            if not _CLAUSE_BREAK.search(text, m.end, mention.start):
-                best = m
+        if m.end <= mention.start and mention.start - m.end <= LEFT_REACH and \
+                not _CLAUSE_BREAK.search(text, m.end, mention.start) and _fits_unit(m.entry, mention, kind):
+            best = m
     if best is not None:
-        return best.entry.name, best.entry, "metric earlier in the clause"
+        cands.append(MetricChoice(best.entry.name, best.entry, "metric earlier in the clause",
+                                  1.5 - 1 * _generic(best.entry)))
     g = _GENERIC_IN.match(text, mention.end, ctx.end)
     if g and g.group(1).lower() not in _STOP_GENERIC:
-        return g.group(1), None, "noun after 'increase in'"
-    lo = max(ctx.start, mention.start - 80)
-    g = _GENERIC_BEFORE.search(text, lo, mention.start)
+        cands.append(MetricChoice(g.group(1), None, "noun after 'increase in'", 1.2))
+    g = _GENERIC_BEFORE.search(text, max(ctx.start, mention.start - 80), mention.start)
     if g and g.group(1).split()[-1].lower() not in _STOP_GENERIC:
-        return g.group(1), None, "object of the change verb"
-    return None, None, "no metric in reach"
+        cands.append(MetricChoice(g.group(1), None, "object of the change verb", 1.0))
+    if mention.unit in _UNIT_DEFAULT:
+        cands.append(MetricChoice(_UNIT_DEFAULT[mention.unit], None, f"usual metric of {mention.unit}", 0.8))
+    if not cands:
+        return MetricChoice(None, None, "no metric in reach", 0.0)
+    return max(cands, key=lambda c: c.strength)

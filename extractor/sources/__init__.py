@@ -101,12 +101,14 @@ def _papers(path: str, name: str, fmt: str, fields: FieldMap, source: str,
             on_bad(item)
             bad += 1
             if not good and bad >= BAD_PREFIX_LIMIT:
-                raise InputError(name, f"the first {bad} records are all bad (last: {item}); "
+                raise InputError(name, f"the first {bad} records are all bad (line {item.line}: {item.message}); "
                                  f"is this really {fmt}, and is the column mapping right?",
                                  reason="wrong format")
 
 
-def _items(stream: BinaryIO, name: str, fmt: str, fields: FieldMap, source: str):
+def _items(stream: BinaryIO, name: str, fmt: str, fields: FieldMap,
+           source: str) -> Iterator[Paper | InputError]:
+    """The reader of `fmt` over the stream, after the checks every format needs."""
     if fmt == "parquet":
         head = _peek(stream, name, len(_PARQUET_MAGIC))
         if not head:

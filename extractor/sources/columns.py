@@ -61,6 +61,7 @@ class FieldMap:
             raise InputError(path, f"unknown field(s) {', '.join(unknown)} in the column mapping "
                              f"(known: {', '.join(FIELDS)})", reason="bad column mapping")
         self.keys = {f: (columns[f],) if f in columns else DEFAULT_KEYS[f] for f in FIELDS}
+        self.explicit = frozenset(columns)
         # An explicit date column is taken as given; only the default looks at versions.
         self.use_versions = "date" not in columns
 
@@ -90,7 +91,8 @@ class FieldMap:
         """For a table with a header: a FieldMap naming the actual columns.
 
         Raises InputError when no title or no abstract column is found, since a
-        whole table of papers without either is a wrong mapping, not data.
+        whole table of papers without either is a wrong mapping, not data; and
+        when a column the caller named is not there (a typo, most likely).
         """
         names = list(names)
         folded = {}
@@ -101,7 +103,7 @@ class FieldMap:
             hits = [n for n in self.keys[f] if n in names]
             hits += [folded[k.casefold()] for k in self.keys[f]
                      if k not in names and k.casefold() in folded]
-            if not hits and f in ("title", "abstract"):
+            if not hits and (f in ("title", "abstract") or f in self.explicit):
                 wanted = " or ".join(repr(k) for k in self.keys[f])
                 raise InputError(path, f"no {f} column: looked for {wanted} among "
                                  f"{', '.join(map(repr, names)) or 'no columns'}", line=1,

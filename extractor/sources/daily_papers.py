@@ -46,8 +46,8 @@ _PAGE_DATE = re.compile(r"(?:(?:published|submitted)(?: on)? |on )?(" + _MONTH +
                         re.IGNORECASE)
 
 # Title or abstract? A title is short and does not read as prose; an abstract is
-# a paragraph of sentences. In the bundled copies titles run 3-20 words (at most
-# 143 characters) and abstracts 66-400 words (at least 498 characters), so the
+# a paragraph of sentences. In the bundled copies titles run 2-20 words (at most
+# 143 characters) and abstracts 66-289 words (at least 498 characters), so the
 # thresholds below sit far from both and matter only for unusual lines.
 TITLE_MAX_WORDS = 30    # the longest real arXiv titles are about this long
 TITLE_MAX_CHARS = 300
