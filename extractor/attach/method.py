@@ -27,6 +27,9 @@ def method_from_title(title: str) -> str | None:
     m = _TITLE_NAME.match(title)
     if not m:
         return None
+    paren = regex.search(r"\(([A-Z][\w\-+^]*)\)", m.group(1))
+    if paren:
+        return paren.group(1)  # "PRompt Optimization in Multi-Step Tasks (PROMST): ..."
     words = m.group(1).split()
     if len(words) == 1:
         return words[0]
@@ -44,9 +47,10 @@ _NAME_TOKEN = regex.compile(
     r"(?<![\w\-])((?:[A-Z][a-z0-9]*[A-Z][\w]*|[A-Z]{2,}[\w]*|[a-z]+[A-Z][\w]*)(?:[\-+^][\w+]+)*\+*"
     r"(?:\s(?:ViT|Net|[A-Z]{2,}[\w]*))?)(?![\w\-])")
 _INTRO = regex.compile(
-    r"(?:propose|present|introduce|develop|design|establish|release|call|name|term|dub|coin|framework|"
-    r"method|model|approach|architecture|system|algorithm|agent|network|technique|pipeline|module)\w*"
-    r"[\s,:]+(?:(?:a|an|the|our|new|novel|simple|first)\s+)*(?:[\w\-]+\s+){0,5}?$", regex.IGNORECASE)
+    r"(?:(?:propose|present|introduce|develop|design|establish|release|call|name|term|dub|coin)\w*|"
+    r"\bour\s+(?:[\w\-]+\s+){0,2}?(?:framework|method|model|approach|architecture|system|algorithm|agent|"
+    r"network|technique|pipeline|module)s?)[\s,:]+(?:(?:a|an|the|our|new|novel|simple|first)\s+)*"
+    r"(?:[\w\-]+[\s,]+){0,6}?$", regex.IGNORECASE)
 _DATASET_NEXT = regex.compile(r"[\s-]+(?:dataset|benchmark|corpus|data|test|split|suite)s?\b", regex.IGNORECASE)
 # Acronyms that name a kind of thing, not a paper's method.
 GENERIC_ACRONYMS = frozenset("""
@@ -69,18 +73,43 @@ def _name_candidates(title: str, abstract: str, known: set[str]) -> list[tuple[i
             continue
         score = scores.get(name, 0) + 1
         before = abstract[max(0, m.start() - 80):m.start()]
-        if before.endswith("(") and abstract[m.end():m.end() + 1] == ")":
-            score += 3  # "Federated Knowledge Alignment (FedKA)"
+        if before.endswith("(") and abstract[m.end():m.end() + 1] == ")" and \
+                regex.search(r"[A-Z][\w\-]*\s+[A-Z][\w\-]*\s*\($", before):
+            # "Federated Knowledge Alignment (FedKA)"; a lowercase long form defines a
+            # task or a concept ("referring video object segmentation (RVOS)")
+            score += 3
             presented.add(name)
         if _INTRO.search(before):
             score += 3
             presented.add(name)
         scores[name] = score
+    prefix = _TITLE_NAME.match(title)
     for name in list(scores):
         if regex.search(rf"(?<![\w\-]){regex.escape(name)}(?![\w\-])", title):
             scores[name] += 2
             presented.add(name)
+        if prefix and _abbreviates(name, prefix.group(1)):
+            scores[name] += 4  # "Nested Hierarchical Transformer: ..." and NesT in the abstract
+            presented.add(name)
     return sorted(((v, k) for k, v in scores.items() if k in presented), reverse=True)
+
+
+def _abbreviates(name: str, phrase: str) -> bool:
+    """True when `name` reads as a short form of `phrase`: same first letter, its
+    letters in order in the phrase, and more than one word of the phrase used."""
+    letters = [c.lower() for c in name if c.isalpha()]
+    words = regex.findall(r"[A-Za-z]+", phrase)
+    if len(letters) < 2 or len(words) < 2 or letters[0] != words[0][0].lower():
+        return False
+    flat, i, used = phrase.lower(), 0, set()
+    starts = {m.start() for m in regex.finditer(r"[a-z]+", flat)}
+    for c in letters:
+        j = flat.find(c, i)
+        if j < 0:
+            return False
+        used.add(max(s for s in starts if s <= j))
+        i = j + 1
+    return len(used) >= 2
 
 
 def _generic(name: str, known: set[str]) -> bool:
@@ -103,7 +132,7 @@ def paper_method(title: str, abstract: str, known: set[str] = frozenset()) -> st
     cands = _name_candidates(title, abstract, known)
     if cands and cands[0][0] >= 3:
         return cands[0][1]
-    if name:
+    if name and (" " not in name or name in abstract):  # a catchy title phrase is a name only if reused
         return name
     for rx in (_NAMED, _OURS, _PROPOSE_ACRONYM, _PROPOSE_NAME):
         m = rx.search(abstract)
@@ -117,6 +146,13 @@ _SUBJECT_VERB = regex.compile(
     r"exceed|perform|match|bring|deliver|increas|decreas|drop|los|run|infer|process|requir|is|was|are)\w*\b")
 
 
+# What follows a name that is the subject: a verb (maybe after an adverb), or a possessive.
+_ACTS = regex.compile(r"(?:'s?|\s+(?:model|models|variant|framework|method)?\s*(?:\w+ly\s+)?(?:achiev|outperform|reach|obtain|"
+                      r"surpass|improv|attain|yield|boost|reduc|gets|scores|sets|leads|beats|exceed|performs|"
+                      r"matches|brings|delivers|increas|decreas|drops|runs|infers|process|requir|is|was|are|"
+                      r"can|shows|demonstrat|establish|rival|trail|lag|remain|stay|show|record|hit|top)\w*\b)")
+
+
 def subject_name(ctx, mention, known: set[str]) -> str | None:
     """A name-like token that is the subject of the clause holding the number:
     "On Moving MNIST, PredFormer achieves ..." -> PredFormer."""
@@ -128,8 +164,9 @@ def subject_name(ctx, mention, known: set[str]) -> str | None:
     subject = text[clause_start:verb.start()]
     if regex.search(r"\b(?:we|our|ours|us)\b", subject, regex.IGNORECASE):
         return None
-    names = [m.group(1) for m in _NAME_TOKEN.finditer(subject)
-             if not _generic(m.group(1), known) and not _DATASET_NEXT.match(text, m.end())]
+    names = [m.group(1) for m in _NAME_TOKEN.finditer(text, clause_start, verb.end())
+             if not _generic(m.group(1), known) and not _DATASET_NEXT.match(text, m.end())
+             and _ACTS.match(text, m.end())]
     return names[-1] if names else None
 
 
