@@ -122,8 +122,13 @@ def _share_within_groups(mentions: list[NumberMention], decisions: list[Decision
             if not donors:
                 continue
             donor = donors[-1] if key == "list_id" else donors[0]
+            strongest = max(donors, key=lambda d: d.confidence)
             for i in idx:
                 d = decisions[i]
+                if d.accepted and d.kind != strongest.kind and d.confidence < strongest.confidence \
+                        and "factor" not in (mentions[i].unit_family or ""):
+                    d.trail.append(f"kind {d.kind} -> {strongest.kind}, as the {key[:-3]}'s {strongest.rule}")
+                    d.kind = strongest.kind  # "gains of 8.8% and 3.5% in A and B": both deltas
                 if not d.accepted and d.rule in ("none",):
                     decisions[i] = Decision(True, f"{donor.rule}+{key[:-3]}", kind=donor.kind,
                                             confidence=donor.confidence * 0.9, pattern=donor.pattern,

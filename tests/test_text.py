@@ -41,9 +41,11 @@ def test_normalize_rewrites(raw, expected):
 def test_offset_map_points_back_to_the_original(raw):
     text, omap = normalize(raw)
     for m in find_numbers(text, UNITS):
+        if m.glued_name:
+            continue  # "AstroM^3": inside a rewritten name, never a result
         a, b = omap.to_original(m.num_start), omap.to_original(m.num_end)
-        digits = raw[a:b]
-        assert digits and digits[0].isdigit() and digits[-1].isdigit(), (m.text, digits)
+        digits = raw[a:b].rstrip("}$")
+        assert digits and digits[0].isdigit() and digits[-1].isdigit(), (m.text, raw[a:b])
 
 
 def test_sentences_do_not_break_on_decimals_or_abbreviations():

@@ -26,7 +26,7 @@ SUFFIX_MULTIPLIERS = {"k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9, "G": 1e9, "T": 1e1
                       "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 
 _DIGITS = r"""
-  (?P<sign>[+\-~<>≥≤±]|&lt;)?
+  (?P<sign>[+\-~<>≥≤]|±\s?|&lt;)?
   (?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)
   (?:(?P<exp_e>[eE][-+]?\d{1,3})(?![\w])|\^\s?(?P<exp_pow>[-+]?\d{1,3}))?
 """
@@ -38,6 +38,7 @@ _NUMBER_RE = regex.compile(
 )
 _YEAR = regex.compile(r"(?:19|20)\d\d")
 _NAME_LEFT = regex.compile(r"(?:[A-Za-z][\w]*[-_/^]|[A-Za-z]\s?[vV]|#|@|\^)$")  # CIFAR-10, ViT-B/16, v2
+_VERSION_LEFT = regex.compile(r"(?<![.!?]\s|^)\b[A-Z][A-Za-z]*[a-z][A-Za-z]*\s$|\b[A-Z]{2,}[a-z]*\s$")
 _GLUED_LEFT = regex.compile(r"[A-Za-z]$")  # LRS3, T5
 _GLUED_RIGHT = regex.compile(r"(?:[A-Za-z]|-(?!fold\b|times\b)[A-Za-z])")  # 3D, 2nd, 5-shot
 _SHAPE_NEXT = regex.compile(r"\s?x\s?\d")  # 2560x2048
@@ -112,7 +113,7 @@ def _read_mention(text: str, m: regex.Match, units: UnitTable, hi: int) -> Numbe
     num_start = m.start("word") if word else m.start("num")
     num_end = m.end("word") if word else (m.end("exp_e") if m.group("exp_e") else
                                           m.end("exp_pow") if m.group("exp_pow") else m.end("num"))
-    sign = m.group("sign")
+    sign = (m.group("sign") or "").strip() or None
     start = m.start()
     if sign == "-" and start > 0 and text[start - 1] in "0123456789%x":
         sign, start = None, m.start("num")  # the "-" of "8%-11%" separates a range
@@ -142,6 +143,9 @@ def _read_mention(text: str, m: regex.Match, units: UnitTable, hi: int) -> Numbe
     if unit is None and not word and text[mention.end:mention.end + 1] == ")" and value < 20 and \
             _ENUMERATION.search(text, max(0, start - 2), start) and "." not in m.group("num"):
         mention.flags.append("enumeration")  # "1) inherent priors, 2) ..."
+    if unit is None and suffix is None and not word and sign is None and "." not in m.group("num") \
+            and _VERSION_LEFT.search(text, max(0, start - 30), start):
+        mention.glued_name = True  # "Llama 2", "Table 3", "Stable Diffusion 2"
     mention.year = (not word and unit is None and "." not in m.group("num")
                     and bool(_YEAR.fullmatch(m.group("num"))))
     return mention
