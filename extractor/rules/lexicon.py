@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import regex
+import re
 
-_SEP = regex.compile(r"[\s\-]+")
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,58 +33,101 @@ class Mention:
     text: str
 
 
-def alias_pattern(alias: str, plural: bool = False) -> str:
-    """Regex for one alias: flexible inner separators, hard outer boundaries, and
-    for case-insensitive word aliases an optional plural ("error rates")."""
-    pieces = [regex.escape(p) for p in _SEP.split(alias.strip()) if p]
-    body = r"[\s\-]?".join(pieces)
-    if plural and alias[-1:].isalpha() and alias[-1:].islower():
-        body += "(?:s|es)?"
-    return rf"(?<![\p{{L}}\p{{N}}]){body}(?![\p{{L}}\p{{N}}])"
+_TOKEN_RE = re.compile(r"[^\s\-\u2010-\u2015/\u2190-\u21ff,;]+")  # stdlib re: faster for this simple class
+_DROP_BRACKETS = str.maketrans("", "", "()[]")
+_STRIP_LEFT = "([{\"'`"
+_STRIP_RIGHT = ")]}\"'`,;:.!?"
+MAX_WORDS = 8  # longest alias, in words, the matcher tries
+
+
+def _words(text: str, lo: int = 0, hi: int | None = None):
+    """(span, word) of the tokens of text[lo:hi] as the matcher sees them."""
+    hi = len(text) if hi is None else hi
+    for m in _TOKEN_RE.finditer(text, lo, hi):
+        a, b = m.span()
+        while a < b and text[a] in _STRIP_LEFT:
+            a += 1
+        while b > a and text[b - 1] in _STRIP_RIGHT:
+            b -= 1
+        if a < b:
+            yield (a, b), text[a:b].translate(_DROP_BRACKETS)
+
+
+def fold(alias: str, case_sensitive: bool) -> str:
+    """The lookup key of a surface: its words joined without separators, brackets
+    and edge punctuation; case folded unless the alias is case-sensitive."""
+    key = "".join(w for _, w in _words(alias))
+    return key if case_sensitive else key.lower()
+
+
+def _singular(key: str) -> list[str]:
+    if key.endswith("ies"):
+        return [key[:-3] + "y"]
+    if key.endswith("es"):
+        return [key[:-2], key[:-1]]
+    if key.endswith("s"):
+        return [key[:-1]]
+    return []
 
 
 class Lexicon:
-    """All surfaces of a set of entries, compiled into (at most) two regexes."""
+    """All surfaces of a set of entries, looked up by token windows.
+
+    The text is cut into tokens at spaces and hyphens (brackets and trailing
+    punctuation stripped); every run of up to MAX_WORDS tokens is looked up, once
+    as printed (case-sensitive aliases) and once case-folded. A dictionary lookup
+    per window keeps matching linear in the text, whatever the lexicon's size.
+    """
 
     def __init__(self, entries: list[Entry], surfaces: list[tuple[str, Entry, bool]]):
         """`surfaces` is (alias, entry, case_sensitive)."""
         self.entries = {e.id: e for e in entries}
-        self._by_key: dict[tuple[str, bool], Entry] = {}
-        groups: dict[bool, list[str]] = {True: [], False: []}
+        self._cs: dict[str, Entry] = {}
+        self._ci: dict[str, Entry] = {}
+        self.max_words = 1
         for alias, entry, cs in surfaces:
-            key = (_fold(alias, cs), cs)
-            self._by_key.setdefault(key, entry)
-            groups[cs].append(alias)
-        self._regexes = []
-        for cs, aliases in groups.items():
-            if not aliases:
+            key = fold(alias, cs)
+            if not key:
                 continue
-            aliases = sorted(set(aliases), key=len, reverse=True)
-            pattern = "|".join(alias_pattern(a, plural=not cs) for a in aliases)
-            flags = regex.V1 if cs else regex.V1 | regex.IGNORECASE
-            self._regexes.append((regex.compile(pattern, flags), cs))
+            (self._cs if cs else self._ci).setdefault(key, entry)
+            self.max_words = max(self.max_words, min(MAX_WORDS, sum(1 for _ in _words(alias))))
 
     def find(self, text: str, lo: int = 0, hi: int | None = None) -> list[Mention]:
-        """Non-overlapping mentions in text[lo:hi], longest first where they overlap."""
+        """Non-overlapping mentions in text[lo:hi], the longest at each start."""
         hi = len(text) if hi is None else hi
+        spans, words = [], []
+        for span, word in _words(text, lo, hi):
+            spans.append(span)
+            words.append(word)
         found: list[Mention] = []
-        for rx, cs in self._regexes:
-            for m in rx.finditer(text, lo, hi, overlapped=False, timeout=2.0):
-                entry = self._by_key.get((_fold(m.group(), cs), cs))
-                if entry is None and not cs:  # the plural form of an alias
-                    entry = self._by_key.get((_fold(regex.sub(r"e?s$", "", m.group()), cs), cs)) or \
-                        self._by_key.get((_fold(m.group()[:-1], cs), cs))
+        i, n, max_words = 0, len(spans), self.max_words
+        while i < n:
+            hit, last, key = None, i, ""
+            for j in range(i, min(n, i + max_words)):
+                if j > i and spans[j][0] - spans[j - 1][1] > 3:
+                    break  # only spaces and hyphens may stand between the words of an alias
+                key += words[j]
+                entry = self._lookup(key)
                 if entry is not None:
-                    found.append(Mention(entry, m.start(), m.end(), m.group()))
-        found.sort(key=lambda x: (x.start, -(x.end - x.start)))
-        kept: list[Mention] = []
-        for mention in found:
-            if kept and mention.start < kept[-1].end:
-                continue
-            kept.append(mention)
-        return kept
+                    hit, last = entry, j
+            if hit is not None:
+                a, b = spans[i][0], spans[last][1]
+                found.append(Mention(hit, a, b, text[a:b]))
+                i = last + 1
+            else:
+                i += 1
+        return found
 
-
-def _fold(alias: str, case_sensitive: bool) -> str:
-    key = _SEP.sub("", alias)
-    return key if case_sensitive else key.casefold()
+    def _lookup(self, key: str) -> Entry | None:
+        entry = self._cs.get(key)
+        if entry is not None:
+            return entry
+        low = key.lower()
+        entry = self._ci.get(low)
+        if entry is not None or low[-1:] != "s":
+            return entry
+        for k in _singular(low):
+            entry = self._ci.get(k)
+            if entry is not None:
+                return entry
+        return None
