@@ -167,7 +167,7 @@ def _align_groups(mentions, decisions, fields, ctx: Context) -> None:
         paired = aligned_datasets([mentions[i] for i in idx], ctx) if key == "list" else None
         if paired:
             for i, d in zip(idx, paired):
-                fields[i][1] = dataset_name(d, ctx.text)
+                fields[i][1] = d if isinstance(d, str) else dataset_name(d, ctx.text)
                 fields[i][4].append("paired with a dataset in list order")
 
 

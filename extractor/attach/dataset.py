@@ -11,9 +11,15 @@ import regex
 
 RIGHT_REACH = 70
 _BLOCK = regex.compile(r"[;]|\.\s|\bwhile\b|\bwhereas\b|\bthan\b")
+# What may stand between a number and the dataset it was measured on: "on", "in the",
+# "AP on the challenging", "% top-1 accuracy on" ... but no clause break.
+_LEADS_TO = regex.compile(r"[^,;()]{0,50}?\b(?:on|in|for|at|across|over|of|from|using)\s+(?:the\s+)?"
+                          r"(?:[\w\-]+\s+){0,3}?|\s*(?:\(\s*)?", regex.IGNORECASE)
+_SPLIT_PAIR = regex.compile(r"\s+(validation|val|dev|test|train)\s+(?:and|&)\s+(test|dev|validation|val)\s+(?:splits?|sets?)",
+                            regex.IGNORECASE)
 _SPLIT = regex.compile(r"[\s-]*(test[\s-]dev|test[\s-]std|test[\s-]clean|test[\s-]other|dev[\s-]clean|"
                        r"dev[\s-]other|validation|val|test|dev)\b(?:\s+(?:split|set))?", regex.IGNORECASE)
-_SPLIT_NAMES = {"val": "validation", "dev": "dev"}
+_SPLIT_NAMES = {"val": "validation", "dev": "dev", "validation": "validation", "test": "test"}
 
 
 def dataset_name(mention, text: str) -> str:
@@ -32,6 +38,11 @@ def aligned_datasets(group: list, ctx) -> list | None:
     if len(group) < 2:
         return None
     after = [d for d in ctx.datasets if d.start >= group[0].end]
+    if len(group) == 2 and len(after) == 1:
+        pair = _SPLIT_PAIR.match(ctx.text, after[0].end)
+        if pair:  # "71.2% and 68.2% AMOTA on the nuScenes validation and test split, respectively"
+            return [f"{after[0].entry.name} {_SPLIT_NAMES.get(pair.group(k).lower(), pair.group(k).lower())}"
+                    for k in (1, 2)]
     if len(after) >= len(group) and ("respectively" in ctx.text[ctx.start:ctx.end] or len(after) == len(group)):
         return after[: len(group)]
     return None
@@ -41,7 +52,8 @@ def attach_dataset(mention, ctx):
     """Return (dataset name or None, Entry or None, how it was found)."""
     text = ctx.text
     for d in ctx.datasets:
-        if mention.end <= d.start <= mention.end + RIGHT_REACH and not _BLOCK.search(text, mention.end, d.start):
+        if mention.end <= d.start <= mention.end + RIGHT_REACH and not _BLOCK.search(text, mention.end, d.start) \
+                and _LEADS_TO.fullmatch(text, mention.end, d.start):
             return dataset_name(d, text), d.entry, "dataset named after the number"
     before = [d for d in ctx.datasets if d.end <= mention.start and not _BLOCK.search(text, d.end, mention.start)]
     if before:

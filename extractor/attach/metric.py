@@ -17,7 +17,7 @@ import regex
 RIGHT_REACH = 45  # characters after the number where a metric still belongs to it
 LEFT_REACH = 110
 _CLAUSE_BREAK = regex.compile(r"[;:]|\.\s|,\s+(?:and|but|while|whereas|which)\b|\bwhile\b|\bwhereas\b")
-_RIGHT_BLOCK = regex.compile(r"[;:,]|\.\s|\d|\b(?:than|over|compared|while|and|but|whereas|with|using)\b")
+_RIGHT_BLOCK = regex.compile(r"[;:,(]|\.\s|\d|\b(?:than|over|compared|while|whilst|and|but|whereas|with|using)\b")
 _GENERIC_IN = regex.compile(
     r"\s*(?:\w+\s+){0,2}?(?:increase|improvement|gain|reduction|decrease|drop|boost|rise)s?\s+in\s+"
     r"(?:the\s+|their\s+|its\s+)?((?:[a-z][\w-]*\s){0,2}?[a-z][\w-]*)\b", regex.IGNORECASE)
@@ -56,8 +56,10 @@ def attach_metric(mention, decision, ctx) -> MetricChoice:
     text, kind = ctx.text, decision.kind
     cands: list[MetricChoice] = []
     for m in ctx.metrics:
-        if mention.end <= m.start <= mention.end + RIGHT_REACH:
-            if not _RIGHT_BLOCK.search(text, mention.end, m.start) and _fits_unit(m.entry, mention, kind):
+        # from the digits on: "12.4 accuracy points" has its metric inside the unit
+        if (mention.num_end if mention.unit == "points" else mention.end) <= m.start <= mention.end + RIGHT_REACH:
+            gap_start = min(mention.end, m.start)
+            if not _RIGHT_BLOCK.search(text, gap_start, m.start) and _fits_unit(m.entry, mention, kind):
                 cands.append(MetricChoice(m.entry.name, m.entry, "metric printed after the number",
                                           3.0 - 2 * _generic(m.entry)))
             break

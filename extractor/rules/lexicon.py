@@ -7,12 +7,8 @@ aliases start at the same place the longest wins, so "box AP" beats "AP" and
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import re
-
-
-
+from dataclasses import dataclass, field
 
 @dataclass(frozen=True, slots=True)
 class Entry:
@@ -33,7 +29,7 @@ class Mention:
     text: str
 
 
-_TOKEN_RE = re.compile(r"[^\s\-\u2010-\u2015/\u2190-\u21ff,;]+")  # stdlib re: faster for this simple class
+_TOKEN_RE = re.compile(r"[^\s\-\u2010-\u2015\u2190-\u21ff,;]+")  # stdlib re: faster for this simple class
 _DROP_BRACKETS = str.maketrans("", "", "()[]")
 _STRIP_LEFT = "([{\"'`"
 _STRIP_RIGHT = ")]}\"'`,;:.!?"
