@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import regex
 
 from extractor import __version__
-from extractor.attach.dataset import aligned_datasets, attach_dataset, dataset_name
+from extractor.attach.dataset import aligned_datasets, attach_dataset, dataset_from_title, dataset_name
 from extractor.attach.method import attach_method, paper_method
 from extractor.attach.metric import attach_metric
 from extractor.classify import Decision, classify
@@ -70,7 +70,7 @@ def explain_paper(paper: Paper, rules: RuleSet) -> list[Explained]:
     known = {m.text for m in all_datasets} | {m.text for m in rules.metrics.find(text)}
     # The one benchmark an abstract names is the default for numbers whose sentence names none.
     only = {m.entry.name for m in all_datasets}
-    default_dataset = next(iter(only)) if len(only) == 1 else None
+    default_dataset = next(iter(only)) if len(only) == 1 else dataset_from_title(paper.title)
     own_name = paper_method(paper.title, text, known)
     out: list[Explained] = []
     for s, e in split_sentences(text):
@@ -164,6 +164,12 @@ def _align_groups(mentions, decisions, fields, ctx: Context) -> None:
             if fields[i][6] < fields[strongest][6]:
                 fields[i][0], fields[i][5], fields[i][6] = fields[strongest][0], fields[strongest][5], fields[strongest][6]
                 fields[i][4][0] = "metric shared by the list"
+        if key == "range" and len(idx) == 2 and decisions[idx[0]].kind == "score" \
+                and decisions[idx[1]].kind == "score" and fields[idx[0]][3] == fields[idx[1]][3] == "proposed" \
+                and regex.fullmatch(r"\s*to\s*", ctx.text[mentions[idx[0]].end:mentions[idx[1]].start]):
+            # "14.0% to 3.4% reasoning error": a change from an earlier state to the new one
+            fields[idx[0]][2], fields[idx[0]][3] = "prior state of the art", "baseline"
+            fields[idx[0]][4][2] = "first side of a score range read as from -> to"
         paired = aligned_datasets([mentions[i] for i in idx], ctx) if key == "list" else None
         if paired:
             for i, d in zip(idx, paired):

@@ -10,7 +10,9 @@ from __future__ import annotations
 import regex
 
 RIGHT_REACH = 70
-_BLOCK = regex.compile(r"[;]|\.\s|\bwhile\b|\bwhereas\b|\bthan\b")
+_BLOCK = regex.compile(r"[;]|\bwhereas\b|\bthan\b")
+# "ImageNet-trained model", "COCO-style AP": the name describes something else.
+_COMPOUND = regex.compile(r"-(?:trained|pretrained|pre-trained|based|style|like|scale|sized|level|specific|only)\b")
 # What may stand between a number and the dataset it was measured on: "on", "in the",
 # "AP on the challenging", "% top-1 accuracy on" ... but no clause break.
 _LEADS_TO = regex.compile(r"[^,;()]{0,50}?\b(?:on|in|for|at|across|over|of|from|using)\s+(?:the\s+)?"
@@ -51,12 +53,26 @@ def aligned_datasets(group: list, ctx) -> list | None:
 def attach_dataset(mention, ctx):
     """Return (dataset name or None, Entry or None, how it was found)."""
     text = ctx.text
-    for d in ctx.datasets:
+    datasets = [d for d in ctx.datasets if not _COMPOUND.match(text, d.end)]
+    for d in datasets:
         if mention.end <= d.start <= mention.end + RIGHT_REACH and not _BLOCK.search(text, mention.end, d.start) \
                 and _LEADS_TO.fullmatch(text, mention.end, d.start):
             return dataset_name(d, text), d.entry, "dataset named after the number"
-    before = [d for d in ctx.datasets if d.end <= mention.start and not _BLOCK.search(text, d.end, mention.start)]
+    before = [d for d in datasets if d.end <= mention.start and not _BLOCK.search(text, d.end, mention.start)]
     if before:
         d = before[-1]
         return dataset_name(d, text), d.entry, "dataset named earlier in the sentence"
     return None, None, "no dataset in the sentence"
+
+
+_TITLE_DATASET = regex.compile(
+    r"^\s*([^:]{1,40}?)\s*:\s+.*\b(?:dataset|corpus|benchmark|test\s?bed|suite|challenge)s?\b", regex.IGNORECASE)
+
+
+def dataset_from_title(title: str) -> str | None:
+    """"CAMS: An Annotated Corpus for ..." -> "CAMS": a paper that introduces a
+    data set reports its numbers on it unless a sentence says otherwise."""
+    m = _TITLE_DATASET.match(title)
+    if m and len(m.group(1).split()) <= 3:
+        return m.group(1)
+    return None

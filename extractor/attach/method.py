@@ -14,8 +14,12 @@ _PROPOSE_NAME = regex.compile(
 _OURS = regex.compile(r"\b([A-Z][\w\-+^]*)\s*\(ours\)")
 _INNER_CAPS = regex.compile(r"^[\w\-+^.]*(?:[a-z0-9][A-Z]|[A-Z]{2,}|\d)[\w\-+^.]*$")
 _BASELINE_PRIOR = regex.compile(
-    r"\b(?:previous|prior|former|existing|current|best\s+previous|state[\s-]of[\s-]the[\s-]art|SOTA|SoTA)\b",
+    r"\b(?:previous|prior|former|existing|current|best\s+previous|state[\s-]of[\s-]the[\s-]art|SOTA|SoTA|record)\b",
     regex.IGNORECASE)
+_PRIOR_NEAR = regex.compile(
+    r"\b(?:former|previous|prior|existing|earlier|old)\s+(?:state[\s-]of[\s-]the[\s-]art|SOTA|SoTA|best|record)"
+    r"(?:\s+(?:performance|result|results|accuracy|score|error|method|model))?\s+(?:of|at|is|was|with)?\s*"
+    r"(?:[\w\-]+\s+){0,2}?(?:of\s+)?(?:only\s+|about\s+|around\s+)?$", regex.IGNORECASE)
 _NAME_AFTER = regex.compile(r"^\s*(?:%|\w+)?\s*(?:by|of|for|from)\s+([A-Z][\w\-+.^/]*[A-Za-z0-9])")
 _SUBJECT_BASELINE = regex.compile(r"\b(?:baselines?|previous|prior|former|existing|competing)\b[^,;]*$",
                                   regex.IGNORECASE)
@@ -51,7 +55,18 @@ _INTRO = regex.compile(
     r"\bour\s+(?:[\w\-]+\s+){0,2}?(?:framework|method|model|approach|architecture|system|algorithm|agent|"
     r"network|technique|pipeline|module)s?)[\s,:]+(?:(?:a|an|the|our|new|novel|simple|first)\s+)*"
     r"(?:[\w\-]+[\s,]+){0,6}?$", regex.IGNORECASE)
+_TASK_TAIL = regex.compile(
+    r"\b(?:Analysis|Learning|Detection|Segmentation|Classification|Recognition|Generation|Translation|"
+    r"Answering|Retrieval|Estimation|Prediction|Reasoning|Understanding|Tracking|Synthesis|Summari[sz]ation|"
+    r"Captioning|Completion|Pre-?training|Training|Extraction|Model(?:l)?ing|Inference|Evaluation)\s*\($",
+    regex.IGNORECASE)
+_DATASET_TITLE = regex.compile(r"\b(?:dataset|corpus|benchmark|test\s?bed|suite|challenge|leaderboard)s?\b",
+                               regex.IGNORECASE)
 _DATASET_NEXT = regex.compile(r"[\s-]+(?:dataset|benchmark|corpus|data|test|split|suite)s?\b", regex.IGNORECASE)
+ORGANIZATIONS = frozenset("""
+OpenAI DeepMind Google Meta Microsoft NVIDIA Nvidia Anthropic Apple Amazon IBM Baidu Alibaba Tencent
+ByteDance Huawei HuggingFace MIT CMU UC USC NYU ETH EPFL KAIST AWS GitHub arXiv ArXiv
+""".split())
 # Acronyms that name a kind of thing, not a paper's method.
 GENERIC_ACRONYMS = frozenset("""
 AI ML NLP CV RL LLM LLMs LM LMs VLM VLMs MLLM MLLMs CNN CNNs RNN RNNs GNN GNNs DNN DNNs MLP GPU GPUs TPU
@@ -73,6 +88,8 @@ def _name_candidates(title: str, abstract: str, known: set[str]) -> list[tuple[i
             continue
         score = scores.get(name, 0) + 1
         before = abstract[max(0, m.start() - 80):m.start()]
+        if before.endswith("(") and abstract[m.end():m.end() + 1] == ")" and _TASK_TAIL.search(before):
+            continue  # "Aspect-based Sentiment Analysis (ABSA)" names a task, not a method
         if before.endswith("(") and abstract[m.end():m.end() + 1] == ")" and \
                 regex.search(r"[A-Z][\w\-]*\s+[A-Z][\w\-]*\s*\($", before):
             # "Federated Knowledge Alignment (FedKA)"; a lowercase long form defines a
@@ -88,7 +105,7 @@ def _name_candidates(title: str, abstract: str, known: set[str]) -> list[tuple[i
         if regex.search(rf"(?<![\w\-]){regex.escape(name)}(?![\w\-])", title):
             scores[name] += 2
             presented.add(name)
-        if prefix and _abbreviates(name, prefix.group(1)):
+        if prefix and _abbreviates(name, prefix.group(1)) and not _TASK_TAIL.search(prefix.group(1) + " ("):
             scores[name] += 4  # "Nested Hierarchical Transformer: ..." and NesT in the abstract
             presented.add(name)
     return sorted(((v, k) for k, v in scores.items() if k in presented), reverse=True)
@@ -114,8 +131,9 @@ def _abbreviates(name: str, phrase: str) -> bool:
 
 def _generic(name: str, known: set[str]) -> bool:
     """Kinds of things, not names: LLMs, PRMs, CNN; and names the lexicons know."""
-    return (name in GENERIC_ACRONYMS or name in known or regex.fullmatch(r"[A-Z]{2,}s", name) is not None
-            or "rightarrow" in name)
+    return (name in GENERIC_ACRONYMS or name in known or name in ORGANIZATIONS
+            or regex.fullmatch(r"[A-Z][\w]*[A-Z][a-z]*s", name) is not None  # ResNets, ConvNets, LLMs
+            or regex.fullmatch(r"[A-Z]{2,}s", name) is not None or "rightarrow" in name)
 
 
 def paper_method(title: str, abstract: str, known: set[str] = frozenset()) -> str | None:
@@ -127,6 +145,9 @@ def paper_method(title: str, abstract: str, known: set[str] = frozenset()) -> st
     ("Depth Any Canopy: ..."); then "called X" phrases.
     """
     name = method_from_title(title)
+    if name and _DATASET_TITLE.search(title.split(":", 1)[-1]):
+        known = set(known) | {name}  # "CAMS: An Annotated Corpus for ...": a dataset, not a method
+        name = None
     if name and " " not in name and name not in known:
         return name
     cands = _name_candidates(title, abstract, known)
@@ -175,7 +196,10 @@ def attach_method(mention, decision, ctx, paper_name: str | None):
     text = ctx.text
     ours = paper_name or OURS
     baseline = decision.pattern is not None and decision.pattern.role == "baseline"
-    subject = text[ctx.start:mention.start]
+    if _PRIOR_NEAR.search(text, max(ctx.start, mention.start - 90), mention.start):
+        return "prior state of the art", "baseline", "a previous result named just before the number"
+    verb = _SUBJECT_VERB.search(text, ctx.start, mention.start)
+    subject = text[ctx.start:verb.start() if verb else mention.start]
     if not baseline and _SUBJECT_BASELINE.search(subject) and not regex.search(
             r"\b(?:we|our|ours)\b", subject, regex.IGNORECASE):
         if paper_name is None or paper_name not in subject:
