@@ -218,7 +218,7 @@ def extract(inputs, out, fmt, title_col, abstract_col, id_col, date_col, skip_ba
                 for paper in _papers(path, fmt, columns, on_bad if skip_bad else None):
                     stats.papers_read += 1
                     if stats.papers_read % 100 == 0:
-                        progress.update(stats.papers_read, stats.results)
+                        progress.update(stats.papers_read, stats.results + len(batch))
                     if paper.abstract is None:
                         stats.skipped["no abstract"] += 1
                         continue
@@ -271,6 +271,11 @@ def eval_(pred, gold, n_errors, as_json):
         return
     for line in evaluate.report_lines(table, errors, unmatched, n_errors):
         click.echo(line)
+
+
+from extractor.cli_rules import rules as _rules  # noqa: E402  (a group of its own module)
+
+cli.add_command(_rules)
 
 
 def main(argv=None):

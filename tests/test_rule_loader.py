@@ -1,0 +1,124 @@
+"""Rule files: what loads, what is refused (with file, rule and line), user packs."""
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from extractor.cli import cli
+from extractor.extract import extract_paper
+from extractor.rules.loader import RuleError, load_rules
+from extractor.sources.paper import Paper
+
+PACK = Path(__file__).resolve().parent.parent / "data" / "rule_packs" / "graph_edit_distance"
+SENTENCE = "GraphSim predicts a mean graph edit distance of 1.42 on AIDS700nef."
+
+
+def write(tmp_path: Path, text: str, name: str = "pack.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return tmp_path
+
+
+GOOD_PATTERN = """\
+accept:
+  - id: score.custom
+    kind: score
+    units: [percent]
+    left: 'hit\\s+rate\\s+of\\s+$'
+    examples:
+      - text: "It has a hit rate of 42% on the test set."
+        yields: [{value: 42, kind: score}]
+"""
+
+
+@pytest.mark.parametrize("body,needle", [
+    ("accept:\n  - id: a.b\n    kind: score\n    left: 'x$'\n    colour: red\n    examples: [{text: t, yields: []}]\n",
+     "unknown key(s) ['colour']"),
+    ("accept:\n  - id: a.b\n    kind: score\n    left: 'x$'\n", "needs examples"),
+    ("accept:\n  - id: a.b\n    kind: score\n    left: '(unclosed'\n    examples: [{text: t, yields: []}]\n",
+     "does not compile"),
+    ("accept:\n  - id: a.b\n    kind: score\n    left: '(a|aa)+b'\n    examples: [{text: t, yields: []}]\n",
+     "catastrophic backtracking"),
+    ("accept:\n  - id: a.b\n    kind: score\n    left: '{{NOPE}}$'\n    examples: [{text: t, yields: []}]\n",
+     "unknown fragment"),
+    ("accept:\n  - id: a.b\n    kind: magic\n    left: 'x$'\n    examples: [{text: t, yields: []}]\n",
+     "kind must be"),
+    ("metrics:\n  - id: m\n    name: M\n    examples: [a]\n  - id: m\n    name: M2\n    examples: [b]\n",
+     "duplicate id"),
+    ("rules: []\n", "unknown top-level key"),
+    ("accept: [\n", "not valid YAML"),
+    ("!!python/object/apply:os.system ['echo hacked']\n", "not valid YAML"),
+])
+def test_bad_rule_files_are_refused_with_file_rule_and_line(tmp_path, body, needle):
+    pack = write(tmp_path, body)
+    with pytest.raises(RuleError) as err:
+        load_rules([pack])
+    message = str(err.value)
+    assert needle in message
+    assert str(pack / "pack.yaml") in message
+
+
+def test_error_names_the_line_of_the_rule(tmp_path):
+    pack = write(tmp_path, "accept:\n  - id: ok.one\n    kind: score\n    left: 'x$'\n"
+                           "    examples: [{text: t, yields: []}]\n  - id: bad.two\n    kind: score\n"
+                           "    left: 'x$'\n    oops: 1\n    examples: [{text: t, yields: []}]\n")
+    with pytest.raises(RuleError, match=r"pack\.yaml:6: rule 'bad.two'"):
+        load_rules([pack])
+
+
+def test_a_user_pack_adds_a_metric_and_a_dataset():
+    paper = Paper("p", "GraphSim: graph similarity", SENTENCE, "test")
+    before = extract_paper(paper, load_rules())
+    after = extract_paper(paper, load_rules([PACK]))
+    assert [r.value for r in before] == []
+    assert [(r.value, r.metric, r.dataset, r.higher_is_better, r.method) for r in after] == [
+        (1.42, "graph edit distance", "AIDS700nef", False, "GraphSim")]
+
+
+def test_a_user_pack_overrides_a_builtin_entry_by_id(tmp_path):
+    builtin = load_rules()
+    entry = next(i for i in builtin.raw["metrics"] if i["id"] == "accuracy")
+    pack = write(tmp_path, f"""\
+        metrics:
+          - id: accuracy
+            name: Acc (overridden)
+            aliases: [accuracy, correctness ratio]
+            higher_is_better: true
+            task: {entry.get('task', 'general')}
+            examples: ["a correctness ratio of 91.5% on the test set"]
+        """)
+    rules = load_rules([pack])
+    out = extract_paper(Paper("p", "T", "It reaches a correctness ratio of 91.5% on the test set.", "t"), rules)
+    assert [(r.value, r.metric) for r in out] == [(91.5, "Acc (overridden)")]
+    assert rules.hash != builtin.hash
+
+
+def test_the_pattern_pack_and_env_variable(tmp_path, monkeypatch):
+    pack = write(tmp_path, GOOD_PATTERN)
+    monkeypatch.setenv("LBX_RULES", str(pack))
+    result = CliRunner().invoke(cli, ["rules", "check"])
+    assert result.exit_code == 0, result.output
+    assert "0 fail" in result.output
+
+
+def test_rules_check_fails_on_a_failing_example(tmp_path):
+    pack = write(tmp_path, GOOD_PATTERN.replace("value: 42", "value: 43"))
+    result = CliRunner().invoke(cli, ["rules", "check", str(pack)])
+    assert result.exit_code == 1
+    assert "FAIL" in result.output and "score.custom" in result.output
+
+
+def test_rules_explain_shows_rejections_and_records():
+    result = CliRunner().invoke(cli, ["rules", "explain", "We train a 7B model that reaches 64.2 AP on COCO."])
+    assert result.exit_code == 0, result.output
+    assert "grammar.size_suffix" in result.output
+    assert "metric='AP'" in result.output
+
+
+def test_rules_list_names_the_file():
+    result = CliRunner().invoke(cli, ["rules", "list", "--section", "units"])
+    assert result.exit_code == 0
+    assert "units.yaml" in result.output
