@@ -7,7 +7,6 @@ output. Exit codes: 0 done, 1 internal error, 2 bad input or usage,
 """
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import sys

@@ -67,14 +67,15 @@ def explain_paper(paper: Paper, rules: RuleSet) -> list[Explained]:
     abstract = abstract[:MAX_ABSTRACT_CHARS]
     text, omap = normalize(abstract)
     all_datasets = rules.datasets.find(text)
-    known = {m.text for m in all_datasets} | {m.text for m in rules.metrics.find(text)}
+    all_metrics = rules.metrics.find(text)
+    known = {m.text for m in all_datasets} | {m.text for m in all_metrics}
     # The one benchmark an abstract names is the default for numbers whose sentence names none.
     only = {m.entry.name for m in all_datasets}
     default_dataset = next(iter(only)) if len(only) == 1 else dataset_from_title(paper.title)
     own_name = paper_method(paper.title, text, known)
     out: list[Explained] = []
     for s, e in split_sentences(text):
-        ctx = Context(text, s, e, rules.metrics.find(text, s, e), _datasets_in(text, s, e, rules), known)
+        ctx = Context(text, s, e, _within(all_metrics, s, e), _datasets_in(text, s, e, all_datasets), known)
         mentions = find_numbers(text, rules.units, s, e)
         decisions = [classify(m, ctx, rules.accept, rules.exclude) for m in mentions]
         _share_within_groups(mentions, decisions)
@@ -93,9 +94,13 @@ def explain_paper(paper: Paper, rules: RuleSet) -> list[Explained]:
     return out
 
 
-def _datasets_in(text: str, s: int, e: int, rules: RuleSet) -> list[Mention]:
+def _within(mentions: list[Mention], s: int, e: int) -> list[Mention]:
+    return [m for m in mentions if s <= m.start and m.end <= e]
+
+
+def _datasets_in(text: str, s: int, e: int, all_datasets: list[Mention]) -> list[Mention]:
     """Lexicon datasets plus names the sentence itself calls a dataset or benchmark."""
-    found = rules.datasets.find(text, s, e)
+    found = _within(all_datasets, s, e)
     taken = [(d.start, d.end) for d in found]
     from extractor.rules.lexicon import Entry
 

@@ -25,14 +25,26 @@ from extractor.sources.paper import Paper
 from extractor.table import read_table, table_metadata
 from test_table import make_result
 
-TESTS = Path(__file__).resolve().parent
-REPO = TESTS.parent
+REPO = Path(__file__).resolve().parent.parent
+_RULES_CACHE: dict = {}
 
 
 @pytest.fixture(autouse=True)
-def clean_env(monkeypatch):
+def clean_env_and_rules_loaded_once(monkeypatch):
+    """No LBX_* from the caller's shell; and since loading the rules compiles
+    every lexicon, each distinct rule set is loaded once per session."""
+    from extractor.rules import loader
+
     monkeypatch.delenv("LBX_RULES", raising=False)
     monkeypatch.delenv("LBX_DEBUG", raising=False)
+    real = loader.load_rules
+
+    def cached(extra_dirs=()):
+        key = tuple(map(str, extra_dirs))
+        if key not in _RULES_CACHE:
+            _RULES_CACHE[key] = real(extra_dirs)
+        return _RULES_CACHE[key]
+    monkeypatch.setattr(loader, "load_rules", cached)
 
 
 ABSTRACTS = [
@@ -71,9 +83,11 @@ def one_error_line(result) -> str:
     return lines[0]
 
 
-def test_version():
+def test_version_and_usage(papers_jsonl):
     res = run("--version")
     assert res.exit_code == 0 and res.stdout.strip() == f"lbx {extractor.__version__}"
+    res = run("extract", papers_jsonl)  # -o is required
+    assert res.exit_code == 2 and "-o" in res.stderr
 
 
 def test_extract_writes_table(tmp_path, papers_jsonl):
@@ -91,16 +105,16 @@ def test_extract_writes_table(tmp_path, papers_jsonl):
     from extractor.rules.loader import load_rules
     assert meta["lbx.rules_hash"] == load_rules().hash
     assert meta["lbx.inputs"] == [str(papers_jsonl)]
-    err = res.stderr
-    assert "read 4 papers" in err and "no abstract: 1" in err
-    assert f"wrote {len(df)} results to {out}" in err
+    assert "read 4 papers" in res.stderr and "no abstract: 1" in res.stderr
+    assert f"wrote {len(df)} results to {out}" in res.stderr
     assert tmp_left(tmp_path) == []
 
 
 def test_identical_runs_differ_only_in_created(tmp_path, papers_jsonl):
     a, b = tmp_path / "a.parquet", tmp_path / "b.parquet"
     for out in (a, b):
-        assert run("extract", papers_jsonl, "-o", out, "-q").exit_code == 0
+        res = run("extract", papers_jsonl, "-o", out, "--quiet")
+        assert res.exit_code == 0 and res.stderr == ""  # --quiet: no summary
     assert read_table(a).equals(read_table(b))
     meta_a, meta_b = table_metadata(a), table_metadata(b)
     assert meta_a.pop("lbx.created") and meta_b.pop("lbx.created")
@@ -112,11 +126,6 @@ def test_stdin(tmp_path, papers_jsonl):
     res = run("extract", "-", "-o", out, input=papers_jsonl.read_bytes())
     assert res.exit_code == 0, res.output
     assert "read 4 papers" in res.stderr and table_metadata(out)["lbx.inputs"] == ["-"]
-
-
-def test_quiet_prints_nothing(tmp_path, papers_jsonl):
-    res = run("extract", papers_jsonl, "-o", tmp_path / "out.parquet", "--quiet")
-    assert res.exit_code == 0 and res.stderr == ""
 
 
 def test_results_stream_in_batches(tmp_path, monkeypatch):
@@ -156,11 +165,8 @@ def test_malformed_line_is_one_error_and_no_output(tmp_path, papers_jsonl):
     out = tmp_path / "out.parquet"
     out.write_bytes(b"an earlier result")
     res = run("extract", bad, "-o", out)
-    assert res.exit_code == 2
-    msg = one_error_line(res)
-    assert msg.startswith(f"lbx: error: {bad}:5: ")
-    assert out.read_bytes() == b"an earlier result"
-    assert tmp_left(tmp_path) == []
+    assert res.exit_code == 2 and one_error_line(res).startswith(f"lbx: error: {bad}:5: ")
+    assert out.read_bytes() == b"an earlier result" and tmp_left(tmp_path) == []
     res = run("extract", bad, "-o", tmp_path / "new.parquet")
     assert res.exit_code == 2 and not (tmp_path / "new.parquet").exists()
 
@@ -184,8 +190,7 @@ def test_empty_file(tmp_path, papers_jsonl):
     src.write_text("", encoding="utf-8")
     out = tmp_path / "out.parquet"
     res = run("extract", src, "-o", out)
-    assert res.exit_code == 2
-    assert one_error_line(res).startswith(f"lbx: error: {src}: ")
+    assert res.exit_code == 2 and one_error_line(res).startswith(f"lbx: error: {src}: ")
     assert not out.exists()
     res = run("extract", src, papers_jsonl, "-o", out, "--skip-bad")
     assert res.exit_code == 0 and "skipped 1 unreadable inputs" in res.stderr
@@ -205,8 +210,7 @@ def test_missing_file(tmp_path, papers_jsonl):
     missing = tmp_path / "missing.jsonl"
     out = tmp_path / "out.parquet"
     res = run("extract", missing, "-o", out)
-    assert res.exit_code == 2
-    assert one_error_line(res).startswith(f"lbx: error: {missing}")
+    assert res.exit_code == 2 and one_error_line(res).startswith(f"lbx: error: {missing}")
     assert not out.exists() and tmp_left(tmp_path) == []
     # with --skip-bad the other inputs still count ...
     res = run("extract", missing, papers_jsonl, "-o", out, "--skip-bad")
@@ -221,9 +225,7 @@ def test_missing_file(tmp_path, papers_jsonl):
 def test_bad_output_dir_fails_before_reading(tmp_path, papers_jsonl, monkeypatch):
     monkeypatch.setattr(sources, "read_papers", lambda *a, **k: pytest.fail("input read"))
     res = run("extract", papers_jsonl, "-o", tmp_path / "no" / "such" / "dir" / "out.parquet")
-    assert res.exit_code == 2
-    msg = one_error_line(res)
-    assert msg.startswith("lbx: error: ") and "does not exist" in msg
+    assert res.exit_code == 2 and "does not exist" in one_error_line(res)
 
 
 def test_rule_dirs_from_env_and_option(tmp_path, papers_jsonl, monkeypatch):
@@ -233,8 +235,8 @@ def test_rule_dirs_from_env_and_option(tmp_path, papers_jsonl, monkeypatch):
     real = loader.load_rules
     monkeypatch.setattr(loader, "load_rules", lambda extra_dirs=(): seen.append(list(extra_dirs)) or real())
     a, b = tmp_path / "a", tmp_path / "b"
-    a.mkdir()
-    b.mkdir()
+    for d in (a, b):
+        d.mkdir()
     out = tmp_path / "o.parquet"
     res = run("extract", papers_jsonl, "-o", out, "--rules", b, env={"LBX_RULES": f"{a}{os.pathsep}"})
     assert res.exit_code == 0, res.output
@@ -285,16 +287,7 @@ def test_internal_error(tmp_path, papers_jsonl, monkeypatch):
     assert isinstance(res.exception, RuntimeError) and not isinstance(res.exception, SystemExit)
 
 
-def test_output_option_required(papers_jsonl):
-    res = run("extract", papers_jsonl)
-    assert res.exit_code == 2 and "-o" in res.stderr
-
-
 # --- a real process, a real signal -------------------------------------------------
-
-def _command(src: Path, out: Path) -> list[str]:
-    return [sys.executable, "-m", "extractor", "extract", str(src), "-o", str(out), "--format", "jsonl"]
-
 
 def _feed(fifo: Path, lines: int, done: threading.Event) -> None:
     """Write `lines` generated papers into the FIFO, then hold it open until `done`."""
@@ -305,49 +298,71 @@ def _feed(fifo: Path, lines: int, done: threading.Event) -> None:
                              f"We propose Net{i}. Net{i} reaches {40 + i % 50}.{i % 10} AP on COCO, a gain of "
                              f"+{i % 7}.{i % 3} mAP over the baseline, and runs {2 + i % 9}x faster."))
             f.flush()
-            done.wait(30)
+            done.wait(60)
     except BrokenPipeError:
         pass
 
 
-@pytest.mark.parametrize("signum,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
-def test_signal_during_run_leaves_earlier_output(tmp_path, signum, code):
-    """200k generated papers arrive through a FIFO that stays open, so the run is
-    certainly still going (mid-read, or mid-extraction with row groups already in
-    the temp file) when the signal lands, however fast the engine is."""
-    fifo = tmp_path / "big.jsonl"
-    os.mkfifo(fifo)
-    out_dir = tmp_path / "out"
-    out_dir.mkdir()
-    out = out_dir / "results.parquet"
-    out.write_bytes(b"the earlier, good output")
-    done = threading.Event()
-    feeder = threading.Thread(target=_feed, args=(fifo, 200_000, done), daemon=True)
-    feeder.start()
-    env = {k: v for k, v in os.environ.items() if k not in ("LBX_DEBUG", "LBX_RULES")}
-    started = time.monotonic()
-    proc = subprocess.Popen(_command(fifo, out), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=REPO)
-    try:
-        while not tmp_left(out_dir):
-            assert proc.poll() is None, proc.communicate()[1].decode()
-            assert time.monotonic() - started < 20, "the run never started writing"
+class _Run:
+    """One `python -m extractor extract` reading 200k generated papers from a FIFO
+    that stays open: the run is certainly still going (mid-read, or mid-extraction
+    with row groups already in its temp file) when the signal lands, however fast
+    the engine is."""
+
+    EARLIER = b"the earlier, good output"
+
+    def __init__(self, root: Path, name: str):
+        self.fifo = root / f"{name}.jsonl"
+        os.mkfifo(self.fifo)
+        self.out_dir = root / f"{name}-out"
+        self.out_dir.mkdir()
+        self.out = self.out_dir / "results.parquet"
+        self.out.write_bytes(self.EARLIER)
+        self.done = threading.Event()
+        self.feeder = threading.Thread(target=_feed, args=(self.fifo, 200_000, self.done), daemon=True)
+        self.feeder.start()
+        env = {k: v for k, v in os.environ.items() if k not in ("LBX_DEBUG", "LBX_RULES")}
+        self.started = time.monotonic()
+        cmd = [sys.executable, "-m", "extractor", "extract", str(self.fifo), "-o", str(self.out), "--format", "jsonl"]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=REPO)
+
+    def wait_until_writing(self, timeout: float = 60) -> None:
+        while not tmp_left(self.out_dir):
+            assert self.proc.poll() is None, self.proc.communicate()[1].decode()
+            assert time.monotonic() - self.started < timeout, "the run never started writing"
             time.sleep(0.02)
-        time.sleep(max(0.2, 1.0 - (time.monotonic() - started)))
-        assert proc.poll() is None, "the run ended before the signal"
-        proc.send_signal(signum)
-        _, err = proc.communicate(timeout=20)
-    finally:
-        done.set()
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+
+    def stop(self) -> None:
+        self.done.set()
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
         try:  # unblock a feeder still waiting for a reader
-            os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
+            os.close(os.open(self.fifo, os.O_RDONLY | os.O_NONBLOCK))
         except OSError:
             pass
-        feeder.join(5)
-    err = err.decode()
-    assert proc.returncode == code, err
-    assert "Traceback" not in err
-    assert out.read_bytes() == b"the earlier, good output"
-    assert os.listdir(out_dir) == ["results.parquet"]
+        self.feeder.join(5)
+
+
+def test_signals_during_run_leave_earlier_output(tmp_path):
+    """SIGINT and SIGTERM, each to its own run, both started at once (most of a
+    run's first seconds is loading the rules)."""
+    runs = {signal.SIGINT: _Run(tmp_path, "int"), signal.SIGTERM: _Run(tmp_path, "term")}
+    try:
+        for run_ in runs.values():
+            run_.wait_until_writing()
+        for signum, run_ in runs.items():
+            time.sleep(max(0.0, 1.0 - (time.monotonic() - run_.started)))
+            assert run_.proc.poll() is None, "the run ended before the signal: " + run_.proc.communicate()[1].decode()
+            run_.proc.send_signal(signum)
+        errs = {signum: run_.proc.communicate(timeout=30)[1].decode() for signum, run_ in runs.items()}
+    finally:
+        for run_ in runs.values():
+            run_.stop()
+    for signum, (code, last) in {signal.SIGINT: (130, "lbx: interrupted"),
+                                 signal.SIGTERM: (143, "lbx: terminated")}.items():
+        run_, err = runs[signum], errs[signum]
+        assert run_.proc.returncode == code, err
+        assert "Traceback" not in err and err.strip().splitlines()[-1] == last
+        assert run_.out.read_bytes() == _Run.EARLIER
+        assert os.listdir(run_.out_dir) == ["results.parquet"]

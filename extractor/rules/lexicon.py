@@ -30,6 +30,10 @@ class Mention:
 
 
 _TOKEN_RE = re.compile(r"[^\s\-\u2010-\u2015\u2190-\u21ff,;]+")  # stdlib re: faster for this simple class
+_SEPARATORS = " \t\n-\u2010\u2011\u2012\u2013\u2014\u2015"
+# What may separate the words of one alias: spaces, hyphens, and the brackets or "!"
+# stripped from word edges ("Yahoo! Answers", "IWSLT14 (De-En)"); never . , ; :
+_GAP_CHARS = _SEPARATORS + "!()[]'\""
 _DROP_BRACKETS = str.maketrans("", "", "()[]")
 _STRIP_LEFT = "([{\"'`"
 _STRIP_RIGHT = ")]}\"'`,;:.!?"
@@ -81,12 +85,21 @@ class Lexicon:
         self._cs: dict[str, Entry] = {}
         self._ci: dict[str, Entry] = {}
         self.max_words = 1
+        # Keys of the first k words of every alias: a window whose key is no alias's
+        # prefix cannot grow into a match, so the scan stops there.
+        self._cs_prefixes: set[str] = set()
+        self._ci_prefixes: set[str] = set()
         for alias, entry, cs in surfaces:
             key = fold(alias, cs)
             if not key:
                 continue
             (self._cs if cs else self._ci).setdefault(key, entry)
-            self.max_words = max(self.max_words, min(MAX_WORDS, sum(1 for _ in _words(alias))))
+            words = [w for _, w in _words(alias)]
+            prefixes = self._cs_prefixes if cs else self._ci_prefixes
+            for k in range(1, len(words)):
+                part = "".join(words[:k])
+                prefixes.add(part if cs else part.lower())
+            self.max_words = max(self.max_words, min(MAX_WORDS, len(words)))
 
     def find(self, text: str, lo: int = 0, hi: int | None = None) -> list[Mention]:
         """Non-overlapping mentions in text[lo:hi], the longest at each start."""
@@ -100,12 +113,15 @@ class Lexicon:
         while i < n:
             hit, last, key = None, i, ""
             for j in range(i, min(n, i + max_words)):
-                if j > i and spans[j][0] - spans[j - 1][1] > 3:
+                if j > i and (spans[j][0] - spans[j - 1][1] > 3
+                              or text[spans[j - 1][1]:spans[j][0]].strip(_GAP_CHARS)):
                     break  # only spaces and hyphens may stand between the words of an alias
                 key += words[j]
                 entry = self._lookup(key)
                 if entry is not None:
                     hit, last = entry, j
+                if key not in self._cs_prefixes and key.lower() not in self._ci_prefixes:
+                    break
             if hit is not None:
                 a, b = spans[i][0], spans[last][1]
                 found.append(Mention(hit, a, b, text[a:b]))

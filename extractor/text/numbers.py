@@ -18,12 +18,16 @@ from extractor.rules.units import UnitTable
 
 WORD_NUMBERS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15,
-    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100,
     "a hundred": 100, "one hundred": 100, "a thousand": 1000, "thousand": 1000,
 }
-SUFFIX_MULTIPLIERS = {"k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9, "G": 1e9, "T": 1e12,
-                      "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+# Suffix letters are case-sensitive: "10M" is ten million, "10m" ten metres or
+# minutes (a glued word, not a multiplier). Lower-case "b" is billion ("a 7b model").
+SUFFIX_MULTIPLIERS = {"k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9, "b": 1e9, "G": 1e9, "T": 1e12,
+                      "hundred": 1e2, "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 
 _DIGITS = r"""
   (?P<sign>[+\-~<>≥≤]|±\s?|&lt;)?
@@ -31,19 +35,22 @@ _DIGITS = r"""
   (?:(?P<exp_e>[eE][-+]?\d{1,3})(?![\w])|\^\s?(?P<exp_pow>[-+]?\d{1,3}))?
 """
 _WORDS = r"(?P<word>" + "|".join(sorted((regex.escape(w) for w in WORD_NUMBERS), key=len, reverse=True)) + r")"
-_SUFFIX = r"(?P<suffix>[kKMBGT](?![\w])|\s(?:thousand|million|billion|trillion)\b)?"
+_SUFFIX = r"(?P<suffix>(?-i:[kKMBGTb])(?![\w])|\s(?:hundred|thousand|million|billion|trillion)\b)?"
 _NUMBER_RE = regex.compile(
     r"(?<![\w.])(?:" + _DIGITS + r"|\b" + _WORDS + r"\b)" + _SUFFIX,
     regex.VERBOSE | regex.IGNORECASE,
 )
 _YEAR = regex.compile(r"(?:19|20)\d\d")
+_DECADE = regex.compile(r"'?s(?![\w])")  # "the 1960s", "1990's": a decade, not seconds
+_YEAR_BEFORE = regex.compile(r"(?<![\w.])((?:19|20)\d\d)[-/]$")  # "2013-14", "2019/20"
+_URL_START = regex.compile(r"[(\[<\"']?(?:[a-z][a-z0-9+.-]*://|www\.)", regex.IGNORECASE)
 _NAME_LEFT = regex.compile(r"(?:[A-Za-z][\w]*[-_/^]|[A-Za-z]\s?[vV]|#|@|\^)$")  # CIFAR-10, ViT-B/16, v2
 _VERSION_LEFT = regex.compile(r"(?<![.!?]\s|^)\b[A-Z][A-Za-z]*[a-z][A-Za-z]*\s$|\b[A-Z]{2,}[a-z]*\s$")
 _GLUED_LEFT = regex.compile(r"[A-Za-z]$")  # LRS3, T5
 _GLUED_RIGHT = regex.compile(r"(?:[A-Za-z]|-(?!fold\b|times\b)[A-Za-z])")  # 3D, 2nd, 5-shot
 _SHAPE_NEXT = regex.compile(r"\s?x\s?\d")  # 2560x2048
 _WORD_CUE = regex.compile(r"(?:\s+(?:\w+\s+)?(?:faster|slower|fewer|less|more|smaller|larger|higher|lower|"
-                          r"better|cheaper|speed|reduction|improvement|increase|acceleration)|\s*[,.;)]|\s+(?:on|in|per|of\s+(?:training|compute)))",
+                          r"better|cheaper|speed|reduction|improvement|increase|acceleration)|\s*[,.;)]|\s*$|\s+(?:on|in|per|of\s+(?:training|compute)))",
                           regex.IGNORECASE)
 _ENUMERATION = regex.compile(r"(?:^|[\s(:;,])$")
 _RANGE_SEP = regex.compile(r"\s?(?:-|to|~|–)\s?")
@@ -119,7 +126,10 @@ def _read_mention(text: str, m: regex.Match, units: UnitTable, hi: int) -> Numbe
         sign, start = None, m.start("num")  # the "-" of "8%-11%" separates a range
     suffix = m.group("suffix")
     end = m.end() if suffix else num_end
-    unit = units.match_after(text, end, hi)
+    raw_num = "" if word else m.group("num")
+    decade = (not suffix and not m.group("exp_e") and not m.group("exp_pow") and _YEAR.fullmatch(raw_num)
+              and _DECADE.match(text, end, hi) is not None)
+    unit = None if decade else units.match_after(text, end, hi)
     prefix = units.match_before(text, start)
     mention = NumberMention(start=start, end=end, num_start=num_start, num_end=num_end,
                             value=value, text="", sign=sign, suffix=suffix, word=bool(word))
@@ -143,12 +153,25 @@ def _read_mention(text: str, m: regex.Match, units: UnitTable, hi: int) -> Numbe
     if unit is None and not word and text[mention.end:mention.end + 1] == ")" and value < 20 and \
             _ENUMERATION.search(text, max(0, start - 2), start) and "." not in m.group("num"):
         mention.flags.append("enumeration")  # "1) inherent priors, 2) ..."
-    if unit is None and suffix is None and not word and sign is None and "." not in m.group("num") \
+    if unit is None and suffix in (None, "b") and not word and sign is None and "." not in m.group("num") \
             and _VERSION_LEFT.search(text, max(0, start - 30), start):
         mention.glued_name = True  # "Llama 2", "Table 3", "Stable Diffusion 2"
     mention.year = (not word and unit is None and "." not in m.group("num")
                     and bool(_YEAR.fullmatch(m.group("num"))))
+    if not word and unit is None and len(raw_num) == 2 and sign is None:
+        prev = _YEAR_BEFORE.search(text, max(0, start - 5), start)
+        if prev and (int(prev.group(1)) + 1) % 100 == int(raw_num):
+            mention.year = True  # the second year of "2013-14", "2019/20"
+    if not word and _in_url(text, num_start):
+        mention.glued_name = True  # digits of a URL are part of a name
+        mention.flags.append("url")
     return mention
+
+
+def _in_url(text: str, pos: int) -> bool:
+    """pos lies in a whitespace-delimited token that is a URL ("https://...", "www.")."""
+    token_start = text.rfind(" ", 0, pos) + 1
+    return _URL_START.match(text, token_start, pos) is not None
 
 
 def _is_spread(text: str, prev: NumberMention, cur: NumberMention) -> bool:
