@@ -79,6 +79,7 @@ def explain_paper(paper: Paper, rules: RuleSet) -> list[Explained]:
         mentions = find_numbers(text, rules.units, s, e)
         decisions = [classify(m, ctx, rules.accept, rules.exclude) for m in mentions]
         _share_within_groups(mentions, decisions)
+        _continue_parallel_deltas(ctx.text, mentions, decisions)
         fields = _attach_all(mentions, decisions, ctx, own_name)
         if default_dataset and not ctx.datasets:
             for f in fields:
@@ -138,6 +139,28 @@ def _share_within_groups(mentions: list[NumberMention], decisions: list[Decision
                     decisions[i] = Decision(True, f"{donor.rule}+{key[:-3]}", kind=donor.kind,
                                             confidence=donor.confidence * 0.9, pattern=donor.pattern,
                                             fit=None, trail=d.trail + [f"shares the decision of its {key[:-3]}"])
+
+
+_PARALLEL_GAP = regex.compile(
+    r"[^.;:]{0,70}?(?:,\s*|\s)(?:and\s+|while\s+|with\s+)?(?:by\s+)?(?:up\s+to\s+|about\s+|around\s+|over\s+)?",
+    regex.IGNORECASE)
+_NEW_CLAUSE = regex.compile(r"\b(?:achiev|reach|obtain|attain|scor|get|record|yield|perform)\w*\b", regex.IGNORECASE)
+_WEAK_SCORES = ("score.metric_after", "score.on_dataset", "score.share_of_cases")
+
+
+def _continue_parallel_deltas(text, mentions, decisions) -> None:
+    """"improves EM by 5.7% and 6.6% on execution accuracy": a number read as a
+    score only because a metric follows it continues the delta before it."""
+    prev = None
+    for m, d in zip(mentions, decisions):
+        if not d.accepted:
+            continue
+        if prev is not None and prev[1].kind == "delta" and d.kind == "score" and d.rule in _WEAK_SCORES \
+                and m.unit_family == prev[0].unit_family and _PARALLEL_GAP.fullmatch(text, prev[0].end, m.start) \
+                and not _NEW_CLAUSE.search(text, prev[0].end, m.start):
+            d.kind = "delta"
+            d.trail.append(f"kind score -> delta: continues the delta {prev[0].text!r} before it")
+        prev = (m, d)
 
 
 def _attach_all(mentions, decisions, ctx: Context, own_name):

@@ -63,6 +63,14 @@ _TASK_TAIL = regex.compile(
 _DATASET_TITLE = regex.compile(r"\b(?:dataset|corpus|benchmark|test\s?bed|suite|challenge|leaderboard)s?\b",
                                regex.IGNORECASE)
 _DATASET_NEXT = regex.compile(r"[\s-]+(?:dataset|benchmark|corpus|data|test|split|suite)s?\b", regex.IGNORECASE)
+# Published models a paper builds on or compares with; a paper's own method only when
+# its title says so ("CLIP: ..." is caught by the title rule before this list applies).
+WELL_KNOWN_MODELS = frozenset("""
+CLIP BERT RoBERTa DeBERTa XLNet ELECTRA ALBERT DistilBERT T5 mT5 BART GPT GPT-2 GPT-3 GPT-3.5 GPT-4 GPT-4o
+ChatGPT InstructGPT Codex LLaMA LLaMA-2 Llama Llama-2 Llama-3 Mistral Mixtral Qwen Gemini PaLM PaLM-2 Claude
+Vicuna Alpaca OPT BLOOM Falcon Phi ResNet ResNets ViT DeiT Swin EfficientNet MobileNet YOLO DETR SAM DINO
+DINOv2 MAE BEiT Whisper HuBERT Stable Diffusion SDXL DALL-E Imagen NeRF U-Net UNet VGG AlexNet
+""".split())
 ORGANIZATIONS = frozenset("""
 OpenAI DeepMind Google Meta Microsoft NVIDIA Nvidia Anthropic Apple Amazon IBM Baidu Alibaba Tencent
 ByteDance Huawei HuggingFace MIT CMU UC USC NYU ETH EPFL KAIST AWS GitHub arXiv ArXiv
@@ -131,7 +139,7 @@ def _abbreviates(name: str, phrase: str) -> bool:
 
 def _generic(name: str, known: set[str]) -> bool:
     """Kinds of things, not names: LLMs, PRMs, CNN; and names the lexicons know."""
-    return (name in GENERIC_ACRONYMS or name in known or name in ORGANIZATIONS
+    return (name in GENERIC_ACRONYMS or name in known or name in ORGANIZATIONS or name in WELL_KNOWN_MODELS
             or regex.fullmatch(r"[A-Z][\w]*[A-Z][a-z]*s", name) is not None  # ResNets, ConvNets, LLMs
             or regex.fullmatch(r"[A-Z]{2,}s", name) is not None or "rightarrow" in name)
 
@@ -155,9 +163,9 @@ def paper_method(title: str, abstract: str, known: set[str] = frozenset()) -> st
         return cands[0][1]
     if name and (" " not in name or name in abstract):  # a catchy title phrase is a name only if reused
         return name
-    for rx in (_NAMED, _OURS, _PROPOSE_ACRONYM, _PROPOSE_NAME):
+    for rx in (_NAMED, _OURS, _PROPOSE_NAME):
         m = rx.search(abstract)
-        if m and m.group(1) not in GENERIC_ACRONYMS:
+        if m and not _generic(m.group(1), known):
             return m.group(1)
     return None
 
@@ -174,6 +182,11 @@ _ACTS = regex.compile(r"(?:'s?|\s+(?:model|models|variant|framework|method)?\s*(
                       r"can|shows|demonstrat|establish|rival|trail|lag|remain|stay|show|record|hit|top)\w*\b)")
 
 
+_POSSESSIVE = regex.compile(r"\b([A-Z][\w\-+]*)(?:'s|')\s+(?:[\w\-]+\s+){0,2}?"
+                            r"(?:accuracy|performance|score|error|F1|AP|mAP|BLEU|results?|speed)\b")
+_CAPITALIZED_WORDS = {"Our", "The", "This", "Its", "Their", "It", "We", "Model", "Method"}
+
+
 def subject_name(ctx, mention, known: set[str]) -> str | None:
     """A name-like token that is the subject of the clause holding the number:
     "On Moving MNIST, PredFormer achieves ..." -> PredFormer."""
@@ -185,6 +198,9 @@ def subject_name(ctx, mention, known: set[str]) -> str | None:
     subject = text[clause_start:verb.start()]
     if regex.search(r"\b(?:we|our|ours|us)\b", subject, regex.IGNORECASE):
         return None
+    owner = _POSSESSIVE.search(text, clause_start, mention.start)
+    if owner and not _generic(owner.group(1), known) and owner.group(1) not in _CAPITALIZED_WORDS:
+        return owner.group(1)  # "Twins' accuracy dropping from ...", "RveRNet's F1 score was ..."
     names = [m.group(1) for m in _NAME_TOKEN.finditer(text, clause_start, verb.end())
              if not _generic(m.group(1), known) and not _DATASET_NEXT.match(text, m.end())
              and _ACTS.match(text, m.end())]

@@ -23,7 +23,8 @@ _GENERIC_IN = regex.compile(
     r"(?:the\s+|their\s+|its\s+)?((?:[a-z][\w-]*\s){0,2}?[a-z][\w-]*)\b", regex.IGNORECASE)
 _GENERIC_BEFORE = regex.compile(
     r"\b(?:improv|increas|boost|enhanc|reduc|decreas|lower|rais|cut)\w*\s+(?:the\s+|their\s+|its\s+)?"
-    r"((?:[a-z][\w-]*\s){0,2}?[a-z][\w-]*)\s+(?:by|of)\s+(?:\w+\s+){0,3}?$", regex.IGNORECASE)
+    r"((?:[a-z][\w-]*\s){0,2}?[a-z][\w-]*)\s+(?:of\s+(?:\S+\s+){0,4}?)?(?:by|of)\s+(?:\w+\s+){0,3}?$",
+    regex.IGNORECASE)
 _STOP_GENERIC = {"it", "this", "them", "results", "models", "model", "method", "methods", "baseline",
                  "baselines", "approach", "state", "the", "our", "that", "which", "over", "up", "these"}
 # Metric families a number of each unit family can be a score of.

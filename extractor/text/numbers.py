@@ -125,8 +125,10 @@ def _read_mention(text: str, m: regex.Match, units: UnitTable, hi: int) -> Numbe
     if sign == "-" and start > 0 and text[start - 1] in "0123456789%x":
         sign, start = None, m.start("num")  # the "-" of "8%-11%" separates a range
     suffix = m.group("suffix")
-    end = m.end() if suffix else num_end
     raw_num = "" if word else m.group("num")
+    if suffix == "b" and _YEAR.fullmatch(raw_num):
+        suffix = None  # "Yang et al., 2019b": a citation, not a billion
+    end = m.end() if suffix else num_end
     decade = (not suffix and not m.group("exp_e") and not m.group("exp_pow") and _YEAR.fullmatch(raw_num)
               and _DECADE.match(text, end, hi) is not None)
     unit = None if decade else units.match_after(text, end, hi)
