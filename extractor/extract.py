@@ -218,5 +218,6 @@ def _result(paper, rules, abstract, omap, mention, decision, s, e, metric, datas
         value_norm=value_norm, unit_norm=unit_norm, higher_is_better=hib,
         evidence=abstract[omap.to_original(s):omap.to_original(e)], start=start, end=end,
         rule=decision.rule, confidence=round(decision.confidence, 3), extractor_version=__version__,
+        url=paper.url,
         notes=notes,
     )

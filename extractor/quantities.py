@@ -37,4 +37,6 @@ def normalize_value(value: float, multiplier: float, unit, units_table) -> tuple
             return scaled * _factor(spec.pint, target), name
         except Exception:  # an unknown pint name in a user pack: keep the printed unit
             return scaled, unit
-    return scaled, {"%": "percent", "pp": "percentage point", "x": "x"}.get(unit, unit)
+    if unit == "%":
+        return scaled / 100.0, "fraction"
+    return scaled, {"pp": "percentage point", "x": "x"}.get(unit, unit)

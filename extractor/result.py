@@ -35,4 +35,5 @@ class Result:
     rule: str  # id of the rule that accepted the number
     confidence: float
     extractor_version: str
+    url: str | None = None  # link to the paper (source's url, or arXiv from the id)
     notes: list[str] = field(default_factory=list)  # why fields were chosen (for `lbx rules explain`)
