@@ -41,6 +41,8 @@ _NUMBER_RE = regex.compile(
     regex.VERBOSE | regex.IGNORECASE,
 )
 _YEAR = regex.compile(r"(?:19|20)\d\d")
+_RANGE_LEFT = regex.compile(r"(?:[\d%x]|\d[kKMBGTb])$")  # what may stand before the "-" of a range
+_SUFFIX_DASH = regex.compile(r"(?<=\d)[kKMBGTbx]-$")
 _DECADE = regex.compile(r"'?s(?![\w])")  # "the 1960s", "1990's": a decade, not seconds
 _YEAR_BEFORE = regex.compile(r"(?<![\w.])((?:19|20)\d\d)[-/]$")  # "2013-14", "2019/20"
 _URL_START = regex.compile(r"[(\[<\"']?(?:[a-z][a-z0-9+.-]*://|www\.)", regex.IGNORECASE)
@@ -122,8 +124,11 @@ def _read_mention(text: str, m: regex.Match, units: UnitTable, hi: int) -> Numbe
                                           m.end("exp_pow") if m.group("exp_pow") else m.end("num"))
     sign = (m.group("sign") or "").strip() or None
     start = m.start()
-    if sign == "-" and start > 0 and text[start - 1] in "0123456789%x":
-        sign, start = None, m.start("num")  # the "-" of "8%-11%" separates a range
+    # a "-" right after a number ("8%-11%", "10-100x", "7B-70B") separates a range
+    dash = start if sign == "-" else start - 1 if sign is None and text[start - 1:start] == "-" else -1
+    range_dash = dash > 0 and _RANGE_LEFT.search(text, max(0, dash - 2), dash) is not None
+    if range_dash and sign == "-":
+        sign, start = None, m.start("num")
     suffix = m.group("suffix")
     raw_num = "" if word else m.group("num")
     if suffix == "b" and _YEAR.fullmatch(raw_num):
@@ -147,6 +152,8 @@ def _read_mention(text: str, m: regex.Match, units: UnitTable, hi: int) -> Numbe
     before = text[max(0, num_start - 12):num_start]
     if sign is None or sign in "+-":
         probe = before if sign is None else text[max(0, m.start() - 12):m.start()]
+        if range_dash:
+            probe = _SUFFIX_DASH.sub("-", probe)  # "7B-70B", "10x-100x": the left side is a number, not a name
         mention.glued_name = bool(_NAME_LEFT.search(probe) or _GLUED_LEFT.search(probe))
     after = text[mention.end:mention.end + 2]
     mention.glued_right = unit is None and suffix is None and bool(_GLUED_RIGHT.match(after))
@@ -172,8 +179,9 @@ def _read_mention(text: str, m: regex.Match, units: UnitTable, hi: int) -> Numbe
 
 def _in_url(text: str, pos: int) -> bool:
     """pos lies in a whitespace-delimited token that is a URL ("https://...", "www.")."""
-    token_start = text.rfind(" ", 0, pos) + 1
-    return _URL_START.match(text, token_start, pos) is not None
+    window = max(0, pos - 2000)  # bounded: a long run without spaces costs no more than this
+    space = text.rfind(" ", window, pos)
+    return _URL_START.match(text, space + 1 if space >= 0 else window, pos) is not None
 
 
 def _is_spread(text: str, prev: NumberMention, cur: NumberMention) -> bool:
