@@ -35,10 +35,19 @@ class Decision:
     trail: list[str] = field(default_factory=list)  # "rule: outcome" lines for explain
 
 
-def classify(mention: NumberMention, ctx, accept: list[PatternRule], exclude: list[PatternRule]) -> Decision:
+def grammar_reject(mention: NumberMention) -> Decision | None:
+    """The decision for a number the grammar already rules out, else None.
+    Cheap: the engine calls it before it looks up metrics and datasets."""
     for check, rid, reason in _GRAMMAR_REJECTS:
         if check(mention):
             return Decision(False, rid, reason=reason, trail=[f"{rid}: rejected ({reason})"])
+    return None
+
+
+def classify(mention: NumberMention, ctx, accept: list[PatternRule], exclude: list[PatternRule]) -> Decision:
+    rejected = grammar_reject(mention)
+    if rejected is not None:
+        return rejected
     trail: list[str] = []
     for rule in exclude:
         fit = rule.fits(mention, ctx)

@@ -8,6 +8,7 @@ to the abstract as given, so `abstract[start:end]` is the number as printed and
 """
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 import regex
@@ -16,7 +17,7 @@ from extractor import __version__
 from extractor.attach.dataset import aligned_datasets, attach_dataset, dataset_from_title, dataset_name
 from extractor.attach.method import attach_method, paper_method
 from extractor.attach.metric import attach_metric
-from extractor.classify import Decision, classify
+from extractor.classify import Decision, classify, grammar_reject
 from extractor.quantities import normalize_value
 from extractor.result import Result
 from extractor.rules.lexicon import Mention
@@ -66,20 +67,42 @@ def explain_paper(paper: Paper, rules: RuleSet) -> list[Explained]:
         return []
     abstract = abstract[:MAX_ABSTRACT_CHARS]
     text, omap = normalize(abstract)
+    # First pass: numbers and decisions, sentence by sentence. Lexicon look-ups only
+    # where a number survives the grammar: most sentences of most abstracts have none.
+    numbers = find_numbers(text, rules.units)
+    early_all = [grammar_reject(m) for m in numbers]
+    if all(d is not None for d in early_all):  # no number could be a result: done, no sentence split
+        return [Explained(m, d, None, []) for m, d in zip(numbers, early_all)]
+    sentences = []
+    starts = [m.start for m in numbers]
+    for s, e in split_sentences(text):
+        lo, hi = bisect.bisect_left(starts, s), bisect.bisect_left(starts, e)
+        mentions, early = numbers[lo:hi], early_all[lo:hi]
+        if not mentions:
+            continue
+        if all(d is not None for d in early):
+            sentences.append((s, e, mentions, early, None))
+            continue
+        ctx = Context(text, s, e, rules.metrics.find(text, s, e), _datasets_in(text, s, e, rules))
+        decisions = [d or classify(m, ctx, rules.accept, rules.exclude) for m, d in zip(mentions, early)]
+        _share_within_groups(mentions, decisions)
+        _continue_parallel_deltas(text, mentions, decisions)
+        sentences.append((s, e, mentions, decisions, ctx))
+    # Second pass, only for abstracts with results: what the whole abstract says
+    # (the paper's method name, its one dataset) and the fields of each result.
+    if not any(d.accepted for *_, decisions, _ in sentences for d in decisions):
+        return [Explained(m, d, None, []) for _, _, ms, ds, _ in sentences for m, d in zip(ms, ds)]
     all_datasets = rules.datasets.find(text)
-    all_metrics = rules.metrics.find(text)
-    known = {m.text for m in all_datasets} | {m.text for m in all_metrics}
-    # The one benchmark an abstract names is the default for numbers whose sentence names none.
+    known = {m.text for m in all_datasets} | {m.text for m in rules.metrics.find(text)}
     only = {m.entry.name for m in all_datasets}
     default_dataset = next(iter(only)) if len(only) == 1 else dataset_from_title(paper.title)
     own_name = paper_method(paper.title, text, known)
     out: list[Explained] = []
-    for s, e in split_sentences(text):
-        ctx = Context(text, s, e, _within(all_metrics, s, e), _datasets_in(text, s, e, all_datasets), known)
-        mentions = find_numbers(text, rules.units, s, e)
-        decisions = [classify(m, ctx, rules.accept, rules.exclude) for m in mentions]
-        _share_within_groups(mentions, decisions)
-        _continue_parallel_deltas(ctx.text, mentions, decisions)
+    for s, e, mentions, decisions, ctx in sentences:
+        if ctx is None:
+            out.extend(Explained(m, d, None, []) for m, d in zip(mentions, decisions))
+            continue
+        ctx.known_names = known
         fields = _attach_all(mentions, decisions, ctx, own_name)
         if default_dataset and not ctx.datasets:
             for f in fields:
@@ -95,13 +118,9 @@ def explain_paper(paper: Paper, rules: RuleSet) -> list[Explained]:
     return out
 
 
-def _within(mentions: list[Mention], s: int, e: int) -> list[Mention]:
-    return [m for m in mentions if s <= m.start and m.end <= e]
-
-
-def _datasets_in(text: str, s: int, e: int, all_datasets: list[Mention]) -> list[Mention]:
+def _datasets_in(text: str, s: int, e: int, rules: RuleSet) -> list[Mention]:
     """Lexicon datasets plus names the sentence itself calls a dataset or benchmark."""
-    found = _within(all_datasets, s, e)
+    found = rules.datasets.find(text, s, e)
     taken = [(d.start, d.end) for d in found]
     from extractor.rules.lexicon import Entry
 

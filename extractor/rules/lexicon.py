@@ -88,6 +88,8 @@ class Lexicon:
         # Keys of the first k words of every alias: a window whose key is no alias's
         # prefix cannot grow into a match, so the scan stops there.
         self._cs_prefixes: set[str] = set()
+        self._cs_first: set[str] = set()  # leading pieces of alias keys: where a match can start
+        self._ci_first: set[str] = set()
         self._ci_prefixes: set[str] = set()
         for alias, entry, cs in surfaces:
             key = fold(alias, cs)
@@ -100,17 +102,33 @@ class Lexicon:
                 part = "".join(words[:k])
                 prefixes.add(part if cs else part.lower())
             self.max_words = max(self.max_words, min(MAX_WORDS, len(words)))
+            # every leading piece of the key: a text word may be several alias words
+            # printed without separators ("top1" for "top-1")
+            first = self._cs_first if cs else self._ci_first
+            first.update(key[:k] for k in range(1, len(key) + 1))
 
     def find(self, text: str, lo: int = 0, hi: int | None = None) -> list[Mention]:
         """Non-overlapping mentions in text[lo:hi], the longest at each start."""
         hi = len(text) if hi is None else hi
         spans, words = [], []
-        for span, word in _words(text, lo, hi):
-            spans.append(span)
-            words.append(word)
+        for m in _TOKEN_RE.finditer(text, lo, hi):
+            raw = m.group()
+            left = raw.lstrip(_STRIP_LEFT)
+            word = left.rstrip(_STRIP_RIGHT)
+            if word:
+                a = m.start() + len(raw) - len(left)
+                spans.append((a, a + len(word)))
+                words.append(word.translate(_DROP_BRACKETS) if "(" in word or "[" in word else word)
         found: list[Mention] = []
         i, n, max_words = 0, len(spans), self.max_words
+        cs_first, ci_first = self._cs_first, self._ci_first
         while i < n:
+            w = words[i]
+            if w not in cs_first:
+                low = w.lower()
+                if low not in ci_first and not (low[-1:] == "s" and any(k in ci_first for k in _singular(low))):
+                    i += 1  # no alias starts with this word: the common case, one lookup
+                    continue
             hit, last, key = None, i, ""
             for j in range(i, min(n, i + max_words)):
                 if j > i and (spans[j][0] - spans[j - 1][1] > 3

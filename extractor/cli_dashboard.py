@@ -1,0 +1,67 @@
+"""`lbx dashboard [RESULTS.parquet]`: open a results table in the Streamlit dashboard.
+
+It runs `python -m streamlit run dashboards/app.py -- RESULTS.parquet` with the
+interpreter lbx runs under, so the dashboard sees the same packages. Without a
+file it leaves the choice to the app: LBX_RESULTS, else the bundled sample.
+The dashboard lives beside the package in the source tree (`dashboards/`), so
+this needs a checkout installed with `pip install -e`.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+APP = Path(__file__).resolve().parent.parent / "dashboards" / "app.py"
+
+
+def streamlit_command(results: str | None, port: int | None, headless: bool) -> list[str]:
+    """The argv that starts the dashboard (kept apart so that tests can check it)."""
+    cmd = [sys.executable, "-m", "streamlit", "run", str(APP),
+           # Streamlit would otherwise send usage statistics from the browser.
+           "--browser.gatherUsageStats", "false"]
+    if port is not None:
+        cmd += ["--server.port", str(port)]
+    if headless:
+        cmd += ["--server.headless", "true"]
+    if results is not None:
+        cmd += ["--", os.path.abspath(results)]
+    return cmd
+
+
+@click.command("dashboard")
+@click.argument("results", required=False, metavar="[RESULTS.parquet]",
+                type=click.Path(exists=True, dir_okay=False))
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port to serve on (Streamlit's default: 8501).")
+@click.option("--headless", is_flag=True, help="Do not open a browser (for servers).")
+def dashboard(results, port, headless):
+    """Open RESULTS.parquet (default: $LBX_RESULTS, else the bundled sample) in the dashboard."""
+    if not APP.is_file():
+        raise click.ClickException(
+            f"the dashboard is not installed with this copy of lbx (no {APP}); "
+            "install lbx from a checkout with `pip install -e .`")
+    try:
+        import streamlit  # noqa: F401  (a clear message rather than python's)
+    except ImportError:
+        raise click.ClickException("the dashboard needs streamlit: pip install streamlit altair") from None
+    return run(streamlit_command(results, port, headless))
+
+
+def run(cmd: list[str]) -> int:
+    """Run Streamlit until it exits; on Ctrl-C (which it receives as well) or
+    lbx's SIGTERM, stop it too rather than leave a server behind."""
+    proc = subprocess.Popen(cmd)
+    try:
+        return proc.wait()
+    except BaseException:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        raise
