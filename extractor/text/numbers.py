@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import re
+
 import regex
 
 from extractor.rules.units import UnitTable
@@ -36,10 +38,21 @@ _DIGITS = r"""
 """
 _WORDS = r"(?P<word>" + "|".join(sorted((regex.escape(w) for w in WORD_NUMBERS), key=len, reverse=True)) + r")"
 _SUFFIX = r"(?P<suffix>(?-i:[kKMBGTb])(?![\w])|\s(?:hundred|thousand|million|billion|trillion)\b)?"
+_NEVER = "(?!x)x"  # an empty group, so that both regexes have the same named groups
+# Digits are everywhere; number words count only before a unit ("three times"), so
+# they get their own regex, tried only just before a unit word (scanning every word
+# of every abstract for thirty number words would cost more than the digits).
 _NUMBER_RE = regex.compile(
-    r"(?<![\w.])(?:" + _DIGITS + r"|\b" + _WORDS + r"\b)" + _SUFFIX,
+    r"(?<![\w.])(?:" + _DIGITS + r"|(?P<word>" + _NEVER + r"))" + _SUFFIX,
     regex.VERBOSE | regex.IGNORECASE,
 )
+_WORD_RE = regex.compile(
+    r"(?<![\w.])(?P<sign>" + _NEVER + r")?(?P<num>" + _NEVER + r")?(?P<exp_e>" + _NEVER + r")?(?P<exp_pow>"
+    + _NEVER + r")?\b" + _WORDS + r"\b" + _SUFFIX + r"[\s-]*$",
+    regex.VERBOSE | regex.IGNORECASE,
+)
+_UNIT_WORDS = ("times", "fold", "percent", "per cent", "second", "minute", "hour", "day")
+_UNIT_WORD_RE = re.compile(r"[\s-](?:times|fold|percent\w*|per\s?cent|seconds?|minutes?|hours?|days?)\b", re.I)
 _YEAR = regex.compile(r"(?:19|20)\d\d")
 _RANGE_LEFT = regex.compile(r"(?:[\d%x]|\d[kKMBGTb])$")  # what may stand before the "-" of a range
 _SUFFIX_DASH = regex.compile(r"(?<=\d)[kKMBGTbx]-$")
@@ -90,7 +103,7 @@ def find_numbers(text: str, units: UnitTable, lo: int = 0, hi: int | None = None
     """All number mentions in text[lo:hi], in order, with ranges and lists linked."""
     hi = len(text) if hi is None else hi
     mentions: list[NumberMention] = []
-    for m in _NUMBER_RE.finditer(text, lo, hi, timeout=2.0):
+    for m in _matches(text, lo, hi):
         mention = _read_mention(text, m, units, hi)
         if mention is None:
             continue
@@ -101,6 +114,21 @@ def find_numbers(text: str, units: UnitTable, lo: int = 0, hi: int | None = None
         mentions.append(mention)
     _link_groups(text, mentions)
     return mentions
+
+
+def _matches(text: str, lo: int, hi: int):
+    """Digit matches, and number-word matches just before a unit word, in order."""
+    found = list(_NUMBER_RE.finditer(text, lo, hi, timeout=2.0))
+    low = text[lo:hi].lower()
+    if any(w in low for w in _UNIT_WORDS):
+        words = []
+        for u in _UNIT_WORD_RE.finditer(text, lo, hi):
+            w = _WORD_RE.search(text, max(lo, u.start() - 16), u.start() + 1, timeout=1.0)
+            if w is not None:
+                words.append(w)
+        if words:
+            found = sorted(found + words, key=lambda m: m.start())
+    return found
 
 
 def _read_mention(text: str, m: regex.Match, units: UnitTable, hi: int) -> NumberMention | None:
@@ -133,7 +161,7 @@ def _read_mention(text: str, m: regex.Match, units: UnitTable, hi: int) -> Numbe
     raw_num = "" if word else m.group("num")
     if suffix == "b" and _YEAR.fullmatch(raw_num):
         suffix = None  # "Yang et al., 2019b": a citation, not a billion
-    end = m.end() if suffix else num_end
+    end = m.end("suffix") if suffix else num_end
     decade = (not suffix and not m.group("exp_e") and not m.group("exp_pow") and _YEAR.fullmatch(raw_num)
               and _DECADE.match(text, end, hi) is not None)
     unit = None if decade else units.match_after(text, end, hi)
