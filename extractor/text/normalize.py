@@ -13,6 +13,8 @@ import bisect
 import unicodedata
 from dataclasses import dataclass, field
 
+import re
+
 import regex
 
 # One-to-one character replacements: positions do not move.
@@ -51,6 +53,10 @@ _REWRITES: list[tuple[str, str]] = [
 ]
 _REWRITE_RE = regex.compile("|".join(f"(?:{p})" for p, _ in _REWRITES), regex.V0)
 _SINGLE = [regex.compile(p) for p, _ in _REWRITES]
+# A cheap test for "some rewrite may apply": most abstracts have none, and the full
+# rewrite regex (lookbehinds, many branches) costs more than everything else here.
+_TRIGGER_SUBSTRINGS = ("\\", "$", "^", "times", "sim", "pm")
+_TRIGGER = re.compile(r"[\\$^]|\dtimes|[\d%]\s*sim\s*\d|\d\s*pm\s*\d")
 
 
 @dataclass
@@ -94,8 +100,7 @@ def normalize(text: str) -> tuple[str, OffsetMap]:
             text_1to1 = text_1to1.translate({9: " ", 10: " ", 13: " "})
             break
     omap = OffsetMap()
-    if "\\" not in text_1to1 and "$" not in text_1to1 and "times" not in text_1to1 \
-            and "sim" not in text_1to1 and "pm" not in text_1to1 and "^" not in text_1to1:
+    if not any(c in text_1to1 for c in _TRIGGER_SUBSTRINGS) or not _TRIGGER.search(text_1to1):
         return text_1to1, omap
     out: list[str] = []
     last = 0
