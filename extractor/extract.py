@@ -20,7 +20,7 @@ from extractor.attach.metric import attach_metric
 from extractor.classify import Decision, classify, grammar_reject
 from extractor.quantities import normalize_value
 from extractor.result import Result
-from extractor.rules.lexicon import Mention
+from extractor.rules.lexicon import Mention, tokenize
 from extractor.rules.loader import RuleSet
 from extractor.sources.paper import Paper
 from extractor.text.normalize import normalize
@@ -74,6 +74,7 @@ def explain_paper(paper: Paper, rules: RuleSet) -> list[Explained]:
     if all(d is not None for d in early_all):  # no number could be a result: done, no sentence split
         return [Explained(m, d, None, []) for m, d in zip(numbers, early_all)]
     sentences = []
+    tokens = None  # the abstract's words, for the lexicons: only if a sentence needs them
     starts = [m.start for m in numbers]
     for s, e in split_sentences(text):
         lo, hi = bisect.bisect_left(starts, s), bisect.bisect_left(starts, e)
@@ -83,7 +84,9 @@ def explain_paper(paper: Paper, rules: RuleSet) -> list[Explained]:
         if all(d is not None for d in early):
             sentences.append((s, e, mentions, early, None))
             continue
-        ctx = Context(text, s, e, rules.metrics.find(text, s, e), _datasets_in(text, s, e, rules))
+        if tokens is None:
+            tokens = tokenize(text)
+        ctx = Context(text, s, e, rules.metrics.find(text, s, e, tokens), _datasets_in(text, s, e, rules, tokens))
         decisions = [d or classify(m, ctx, rules.accept, rules.exclude) for m, d in zip(mentions, early)]
         _share_within_groups(mentions, decisions)
         _continue_parallel_deltas(text, mentions, decisions)
@@ -92,8 +95,8 @@ def explain_paper(paper: Paper, rules: RuleSet) -> list[Explained]:
     # (the paper's method name, its one dataset) and the fields of each result.
     if not any(d.accepted for *_, decisions, _ in sentences for d in decisions):
         return [Explained(m, d, None, []) for _, _, ms, ds, _ in sentences for m, d in zip(ms, ds)]
-    all_datasets = rules.datasets.find(text)
-    known = {m.text for m in all_datasets} | {m.text for m in rules.metrics.find(text)}
+    all_datasets = rules.datasets.find(text, tokens=tokens)
+    known = {m.text for m in all_datasets} | {m.text for m in rules.metrics.find(text, tokens=tokens)}
     only = {m.entry.name for m in all_datasets}
     default_dataset = next(iter(only)) if len(only) == 1 else dataset_from_title(paper.title)
     own_name = paper_method(paper.title, text, known)
@@ -118,9 +121,9 @@ def explain_paper(paper: Paper, rules: RuleSet) -> list[Explained]:
     return out
 
 
-def _datasets_in(text: str, s: int, e: int, rules: RuleSet) -> list[Mention]:
+def _datasets_in(text: str, s: int, e: int, rules: RuleSet, tokens) -> list[Mention]:
     """Lexicon datasets plus names the sentence itself calls a dataset or benchmark."""
-    found = rules.datasets.find(text, s, e)
+    found = rules.datasets.find(text, s, e, tokens)
     taken = [(d.start, d.end) for d in found]
     from extractor.rules.lexicon import Entry
 

@@ -7,6 +7,7 @@ aliases start at the same place the longest wins, so "box AP" beats "AP" and
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -51,6 +52,30 @@ def _words(text: str, lo: int = 0, hi: int | None = None):
             b -= 1
         if a < b:
             yield (a, b), text[a:b].translate(_DROP_BRACKETS)
+
+
+@dataclass(slots=True)
+class Tokens:
+    """The words of a text as the matcher sees them, computed once per text."""
+
+    spans: list[tuple[int, int]]
+    words: list[str]
+    lows: list[str]
+    starts: list[int]
+
+
+def tokenize(text: str, lo: int = 0, hi: int | None = None) -> Tokens:
+    hi = len(text) if hi is None else hi
+    spans, words = [], []
+    for m in _TOKEN_RE.finditer(text, lo, hi):
+        raw = m.group()
+        left = raw.lstrip(_STRIP_LEFT)
+        word = left.rstrip(_STRIP_RIGHT)
+        if word:
+            a = m.start() + len(raw) - len(left)
+            spans.append((a, a + len(word)))
+            words.append(word.translate(_DROP_BRACKETS) if "(" in word or "[" in word else word)
+    return Tokens(spans, words, [w.lower() for w in words], [a for a, _ in spans])
 
 
 def fold(alias: str, case_sensitive: bool) -> str:
@@ -107,25 +132,24 @@ class Lexicon:
             first = self._cs_first if cs else self._ci_first
             first.update(key[:k] for k in range(1, len(key) + 1))
 
-    def find(self, text: str, lo: int = 0, hi: int | None = None) -> list[Mention]:
-        """Non-overlapping mentions in text[lo:hi], the longest at each start."""
+    def find(self, text: str, lo: int = 0, hi: int | None = None, tokens: "Tokens | None" = None) -> list[Mention]:
+        """Non-overlapping mentions in text[lo:hi], the longest at each start.
+        Pass `tokens` (from `tokenize(text)`) to share the tokenization between
+        lexicons and sentences of one text."""
         hi = len(text) if hi is None else hi
-        spans, words = [], []
-        for m in _TOKEN_RE.finditer(text, lo, hi):
-            raw = m.group()
-            left = raw.lstrip(_STRIP_LEFT)
-            word = left.rstrip(_STRIP_RIGHT)
-            if word:
-                a = m.start() + len(raw) - len(left)
-                spans.append((a, a + len(word)))
-                words.append(word.translate(_DROP_BRACKETS) if "(" in word or "[" in word else word)
+        tokens = tokens if tokens is not None else tokenize(text, lo, hi)
+        first_i = bisect.bisect_left(tokens.starts, lo)
+        last_i = bisect.bisect_left(tokens.starts, hi)
+        while last_i > first_i and tokens.spans[last_i - 1][1] > hi:
+            last_i -= 1
+        spans, words, lows = tokens.spans, tokens.words, tokens.lows
         found: list[Mention] = []
-        i, n, max_words = 0, len(spans), self.max_words
+        i, n, max_words = first_i, last_i, self.max_words
         cs_first, ci_first = self._cs_first, self._ci_first
         while i < n:
             w = words[i]
             if w not in cs_first:
-                low = w.lower()
+                low = lows[i]
                 if low not in ci_first and not (low[-1:] == "s" and any(k in ci_first for k in _singular(low))):
                     i += 1  # no alias starts with this word: the common case, one lookup
                     continue
