@@ -122,3 +122,16 @@ def test_rules_list_names_the_file():
     result = CliRunner().invoke(cli, ["rules", "list", "--section", "units"])
     assert result.exit_code == 0
     assert "units.yaml" in result.output
+
+
+def test_a_hostile_pack_is_refused_with_a_clear_message(tmp_path):
+    """Rule packs are data: a huge regex and a million aliases are refused, not run."""
+    huge = write(tmp_path, "accept:\n  - id: a.huge\n    kind: score\n    left: '" + "(?:ab)" * 2000 + "'\n"
+                 "    examples: [{text: t, yields: []}]\n", "huge.yaml")
+    with pytest.raises(RuleError, match="limit"):
+        load_rules([huge / "huge.yaml"])
+    aliases = ", ".join(f"m{i}" for i in range(1_000_000))
+    many = write(tmp_path, f"metrics:\n  - id: many\n    name: many\n    aliases: [{aliases}]\n"
+                 "    examples: [m1]\n", "many.yaml")
+    with pytest.raises(RuleError, match="aliases in one file"):
+        load_rules([many / "many.yaml"])
