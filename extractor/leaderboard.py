@@ -74,12 +74,15 @@ def _key(s) -> str:
 
 
 def _with_keys(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows with a dataset and a metric, plus their benchmark keys. The keys are
+    computed once per distinct spelling, not per row: a million-row table has a
+    few thousand of them."""
     out = df[df["dataset"].notna() & df["metric"].notna()].copy()
-    canon = out["metric"].map(canonical_metric)
-    out["metric_name"] = canon.map(lambda c: c[0])
-    out["lexicon_hib"] = canon.map(lambda c: c[1])
-    out["bench_dataset"] = out["dataset"].map(_key)
-    out["bench_metric"] = out["metric_name"].map(_key)
+    metrics = {m: canonical_metric(m) for m in out["metric"].unique()}
+    out["metric_name"] = out["metric"].map({m: c[0] for m, c in metrics.items()})
+    out["lexicon_hib"] = out["metric"].map({m: c[1] for m, c in metrics.items()})
+    out["bench_dataset"] = out["dataset"].map({d: _key(d) for d in out["dataset"].unique()})
+    out["bench_metric"] = out["metric_name"].map({m: _key(m) for m in out["metric_name"].unique()})
     return out
 
 
@@ -97,7 +100,8 @@ def benchmarks(df: pd.DataFrame) -> pd.DataFrame:
     """One row per benchmark: dataset, metric, task, results, methods, papers,
     higher_is_better; the most covered first."""
     cols = ["dataset", "metric", "task", "results", "methods", "papers", "higher_is_better"]
-    keyed = _with_keys(df[df["kind"] == "score"])
+    keyed = _with_keys(df.loc[df["kind"] == "score", ["dataset", "metric", "task", "method", "paper_id",
+                                                      "higher_is_better"]])
     if keyed.empty:
         return pd.DataFrame(columns=cols)
     rows = []
@@ -114,9 +118,12 @@ def benchmarks(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _benchmark_rows(df: pd.DataFrame, dataset: str, metric: str) -> pd.DataFrame:
-    keyed = _with_keys(df)
+    # narrow on the dataset first (cheap string keys), then key only those rows
+    d_key = _key(dataset)
+    datasets = [d for d in df["dataset"].dropna().unique() if _key(d) == d_key]
+    keyed = _with_keys(df[df["dataset"].isin(datasets)])
     m_key = _key(canonical_metric(metric)[0])
-    return keyed[(keyed["bench_dataset"] == _key(dataset)) & (keyed["bench_metric"] == m_key)]
+    return keyed[(keyed["bench_dataset"] == d_key) & (keyed["bench_metric"] == m_key)]
 
 
 def _flag_reasons(rows: pd.DataFrame, higher: bool | None) -> pd.Series:
