@@ -275,6 +275,9 @@ def eval_(pred, gold, n_errors, as_json):
 from extractor.cli_rules import rules as _rules  # noqa: E402  (a group of its own module)
 
 cli.add_command(_rules)
+from extractor.cli_dashboard import dashboard as _dashboard  # noqa: E402
+
+cli.add_command(_dashboard)
 
 
 def main(argv=None):

@@ -22,7 +22,9 @@ def streamlit_command(results: str | None, port: int | None, headless: bool) -> 
     """The argv that starts the dashboard (kept apart so that tests can check it)."""
     cmd = [sys.executable, "-m", "streamlit", "run", str(APP),
            # Streamlit would otherwise send usage statistics from the browser.
-           "--browser.gatherUsageStats", "false"]
+           "--browser.gatherUsageStats", "false",
+           # No "Deploy" button: this is a local viewer of one file.
+           "--client.toolbarMode", "minimal"]
     if port is not None:
         cmd += ["--server.port", str(port)]
     if headless:

@@ -1,0 +1,329 @@
+"""The dashboard (dashboards/app.py) under Streamlit's AppTest, and `lbx dashboard`.
+
+Every view runs on a small table written here from tests/fixtures/dashboard/
+rows.jsonl: two benchmarks (COCO test-dev AP, higher is better; LRS3 word
+error rate, lower is better), dated and undated papers, a delta claim, a
+percentage over 100 that must be kept out, and a paper whose title, method and
+evidence carry HTML, a <script> and Markdown that must stay inert text.
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+from streamlit.testing.v1 import AppTest
+
+import extractor
+from extractor.table import SCHEMA
+
+REPO = Path(__file__).resolve().parent.parent
+APP = REPO / "dashboards" / "app.py"
+ROWS = Path(__file__).resolve().parent / "fixtures" / "dashboard" / "rows.jsonl"
+COCO = ("COCO test-dev", "AP")
+LRS3 = ("LRS3", "word error rate")
+XSS_PAPER = "2402.00002"
+
+# The dashboard's modules import as `dashboards.*` from the repo root, as the app does.
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+
+def fixture_rows() -> list[dict]:
+    return [json.loads(line) for line in ROWS.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def write_results(path: Path, rows: list[dict]) -> Path:
+    """A results file in lbx's SCHEMA; columns the rows leave out get defaults
+    (start/end: the number's span, the evidence standing in for the abstract)."""
+    if not rows:
+        pq.write_table(SCHEMA.empty_table(), path)
+        return path
+    full = []
+    for row in rows:
+        start = max(row["evidence"].find(row["value_text"]), 0)
+        full.append({"source": "jsonl:fixture", "value_norm": None, "unit_norm": None, "rule": "test.rule",
+                     "extractor_version": extractor.__version__, "url": None,
+                     "start": start, "end": start + len(row["value_text"]), **row})
+    frame = pd.DataFrame(full, columns=SCHEMA.names)
+    frame["published"] = [None if p is None else pd.Timestamp(p).date() for p in frame["published"]]
+    pq.write_table(pa.Table.from_pandas(frame, schema=SCHEMA, preserve_index=False), path)
+    return path
+
+
+@pytest.fixture
+def results(tmp_path) -> Path:
+    return write_results(tmp_path / "results.parquet", fixture_rows())
+
+
+def run_app(monkeypatch, path, **params) -> AppTest:
+    monkeypatch.setenv("LBX_RESULTS", str(path))
+    at = AppTest.from_file(str(APP), default_timeout=30)
+    at.query_params.update(params)
+    return at.run()
+
+
+def html_of(at: AppTest) -> str:
+    return "\n".join(h.value for h in at.get("html"))
+
+
+# The column that tells each view's st.dataframe apart (AppTest does not expose
+# the key of a read-only dataframe).
+TABLE_MARKERS = {"ranking_table": "link", "flagged_table": "reason", "paper_table": "rule",
+                 "explorer_table": "extractor_version"}
+
+
+def table(at: AppTest, key: str) -> pd.DataFrame:
+    frames = [d.value for d in at.dataframe]
+    return next(f for f in frames if TABLE_MARKERS[key] in f.columns)
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+# --- leaderboard ------------------------------------------------------------------------
+
+def test_leaderboard_opens_on_the_most_covered_benchmark_ranked_high_first(monkeypatch, results):
+    at = run_app(monkeypatch, results)
+    assert_clean(at)
+    assert at.selectbox(key="bench").value == COCO
+    ranked = table(at, "ranking_table")
+    assert ranked["method"].tolist() == ["BazDet<b>bold</b>", "FooDet", "BarNet", "QuxDet"]
+    assert ranked["rank"].tolist() == [1, 2, 3, 4]
+    assert ranked["link"].tolist()[:2] == ["https://arxiv.org/abs/2402.00002", "https://arxiv.org/abs/2401.00001"]
+    assert pd.isna(ranked["link"].iloc[3])  # t:... ids are not arXiv ids
+    assert at.query_params == {"view": "leaderboard", "dataset": COCO[0], "metric": COCO[1]}
+    page = html_of(at)
+    assert "<mark>60.1 AP</mark>" in page
+    assert 'href="https://arxiv.org/abs/2401.00001"' in page
+    assert "lbx-claim" in page and "2.1 AP" in page  # FooDet's delta beside its rank
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 2  # the ranking, and results over time
+
+
+def test_selecting_a_benchmark_changes_the_table_and_the_url(monkeypatch, results):
+    at = run_app(monkeypatch, results)
+    at.selectbox(key="bench").set_value(LRS3).run()
+    assert_clean(at)
+    ranked = table(at, "ranking_table")
+    # Word error rate: lower is better, so ascending; the 130% row is kept out.
+    assert ranked["method"].tolist() == ["LipC", "LipA", "LipB"]
+    assert ranked["value"].tolist() == [19.0, 20.3, 25.1]
+    assert at.query_params == {"view": "leaderboard", "dataset": "LRS3", "metric": "word error rate"}
+    assert "lower is better" in html_of(at)
+    flagged = table(at, "flagged_table")
+    assert flagged["method"].tolist() == ["LipD"]
+
+
+def test_search_and_task_narrow_the_picker(monkeypatch, results):
+    at = run_app(monkeypatch, results)
+    at.text_input(key="bench_query").input("lrs").run()
+    assert at.selectbox(key="bench").value == LRS3
+    assert len(at.selectbox(key="bench").options) == 1
+    at.text_input(key="bench_query").input("").run()
+    at.selectbox(key="bench_task").set_value("object detection").run()
+    assert_clean(at)
+    assert len(at.selectbox(key="bench").options) == 1
+    assert at.selectbox(key="bench").value == COCO
+    at.text_input(key="bench_query").input("no such benchmark").run()
+    assert any("No benchmark matches" in i.value for i in at.info)
+
+
+def test_url_restores_a_leaderboard(monkeypatch, results):
+    at = run_app(monkeypatch, results, view="leaderboard", dataset="LRS3", metric="word error rate")
+    assert_clean(at)
+    assert at.selectbox(key="bench").value == LRS3
+    assert table(at, "ranking_table")["method"].tolist()[0] == "LipC"
+
+
+def test_a_link_to_an_unknown_benchmark_falls_back_with_a_warning(monkeypatch, results):
+    at = run_app(monkeypatch, results, view="leaderboard", dataset="../../etc/passwd", metric="AP")
+    assert not at.exception
+    assert at.selectbox(key="bench").value == COCO
+    assert any("not in this file" in w.value for w in at.warning)
+
+
+def test_time_chart_draws_a_direction_aware_state_of_the_art():
+    from dashboards.views.charts import state_of_the_art
+
+    dated = pd.DataFrame({"date": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01"]),
+                          "value": [20.0, 25.0, 18.0]})
+    assert state_of_the_art(dated, higher=False)["sota"].tolist() == [20.0, 20.0, 18.0]
+    assert state_of_the_art(dated, higher=True)["sota"].tolist() == [20.0, 25.0, 25.0]
+
+
+# --- paper view -----------------------------------------------------------------------
+
+def test_url_restores_a_paper_with_its_numbers_highlighted(monkeypatch, results):
+    at = run_app(monkeypatch, results, view="paper", paper="2401.00001")
+    assert_clean(at)
+    assert at.radio(key="view").value == "paper"
+    assert at.selectbox(key="paper").value == "2401.00001"
+    page = html_of(at)
+    # One sentence, its three numbers marked; the sentence shown once.
+    assert "<mark>60.1 AP</mark>" in page and "<mark>2.1 AP</mark>" in page and "<mark>58.0 AP</mark>" in page
+    assert page.count("FooDet reaches") == 1
+    assert len(table(at, "paper_table")) == 3
+    assert at.query_params == {"view": "paper", "paper": "2401.00001"}
+
+
+def test_choosing_another_paper(monkeypatch, results):
+    at = run_app(monkeypatch, results)
+    at.radio(key="view").set_value("paper").run()
+    at.selectbox(key="paper").set_value("2404.00004").run()
+    assert_clean(at)
+    assert set(table(at, "paper_table")["method"]) == {"LipC", "LipD"}
+    assert at.query_params == {"view": "paper", "paper": "2404.00004"}
+
+
+# --- explorer -------------------------------------------------------------------------
+
+def test_explorer_filters_and_downloads(monkeypatch, results):
+    at = run_app(monkeypatch, results, view="explorer")
+    assert_clean(at)
+    assert len(table(at, "explorer_table")) == 10
+    at.multiselect(key="ex_kind").set_value(["score"]).run()
+    at.multiselect(key="ex_dataset").set_value(["LRS3"]).run()
+    at.slider(key="ex_conf").set_value(0.85).run()
+    assert_clean(at)
+    shown = table(at, "explorer_table")
+    assert sorted(shown["method"]) == ["LipA", "LipC"]
+    at.multiselect(key="ex_method").set_value(["LipC"]).run()
+    assert table(at, "explorer_table")["method"].tolist() == ["LipC"]
+    assert [b.label for b in at.get("download_button")] == ["Download CSV", "Download Parquet"]
+
+
+def test_downloads_hold_the_filtered_rows_in_lbx_schema(results):
+    from dashboards import data
+    from dashboards.views.explorer import apply_filters
+
+    df = pd.read_parquet(results)
+    shown = apply_filters(df, ["delta", "ratio"], [], [], [], 0.0)
+    back = pq.read_table(io.BytesIO(data.to_parquet(shown)))
+    assert back.schema.names == SCHEMA.names
+    assert back.schema.field("published").type == pa.date32()
+    assert sorted(back.column("kind").to_pylist()) == ["delta", "ratio"]
+    csv = pd.read_csv(io.BytesIO(data.to_csv(shown)))
+    assert len(csv) == 2 and "evidence" in csv.columns
+
+
+# --- untrusted text -------------------------------------------------------------------
+
+@pytest.mark.parametrize("params", [{}, {"view": "paper", "paper": XSS_PAPER}])
+def test_html_and_markdown_from_an_abstract_stay_text(monkeypatch, results, params):
+    at = run_app(monkeypatch, results, **params)
+    assert_clean(at)
+    page = html_of(at)
+    assert "<script" not in page and "<img" not in page and "<b>bold" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&lt;img src=x onerror=alert(2)&gt;" in page
+    assert "[link](http://x)" in page and 'href="http://x"' not in page
+    # Nothing from an abstract goes through Markdown.
+    markdown = " ".join(m.value for m in at.markdown) + " ".join(m.value for m in at.caption)
+    assert "alert" not in markdown and "BazDet" not in markdown
+
+
+def test_links_are_http_only():
+    from dashboards import markup
+
+    assert markup.paper_url("x", "javascript:alert(1)") is None
+    assert markup.link("t", "javascript:alert(1)") == "t"
+    assert markup.paper_url("arXiv:2401.00001") == "https://arxiv.org/abs/2401.00001"
+    assert markup.paper_url("hep-th/9901001v2") == "https://arxiv.org/abs/hep-th/9901001v2"
+    assert markup.paper_url("t:42", "https://example.org/p") == "https://example.org/p"
+
+
+def test_the_number_is_found_whole_in_its_sentence():
+    from dashboards import markup
+
+    assert markup.highlight("from 64.2 to 4.2 AP", "4.2 AP", 4.2) == "from 64.2 to <mark>4.2 AP</mark>"
+    assert markup.highlight("gains +3.2 mAP <b>", "+3.2 mAP", 3.2) == "gains <mark>+3.2 mAP</mark> &lt;b&gt;"
+    assert markup.highlight("no number here", "7%", 7.0) == "no number here"
+
+
+# --- files the dashboard cannot show ---------------------------------------------------
+
+def _empty(path: Path) -> Path:
+    return write_results(path, [])
+
+
+def _wrong_schema(path: Path) -> Path:
+    pq.write_table(pa.table({"a": [1, 2], "b": ["x", "y"]}), path)
+    return path
+
+
+def _not_parquet(path: Path) -> Path:
+    path.write_text("paper_id,title\n1,x\n")
+    return path
+
+
+@pytest.mark.parametrize("make, kind, text", [
+    (None, "error", "no such file"),
+    (_empty, "info", "no rows"),
+    (_wrong_schema, "error", "not an lbx results table"),
+    (_not_parquet, "error", "not a Parquet file"),
+])
+def test_files_that_cannot_be_shown_get_a_message(monkeypatch, tmp_path, make, kind, text):
+    path = tmp_path / "results.parquet"
+    if make is not None:
+        make(path)
+    at = run_app(monkeypatch, path)
+    assert not at.exception
+    messages = [m.value for m in getattr(at, kind)]
+    assert any(text in m.replace("\\", "") for m in messages), messages
+    assert not at.dataframe
+
+
+def test_a_rewritten_file_is_read_again(monkeypatch, tmp_path):
+    path = write_results(tmp_path / "results.parquet", fixture_rows())
+    at = run_app(monkeypatch, path)
+    assert table(at, "ranking_table")["method"].tolist()[0] == "BazDet<b>bold</b>"
+    rows = [r for r in fixture_rows() if r["paper_id"] != XSS_PAPER]
+    before = os.stat(path).st_mtime_ns
+    write_results(path, rows)
+    os.utime(path, ns=(before + 1_000_000_000, before + 1_000_000_000))
+    at.run()
+    assert table(at, "ranking_table")["method"].tolist()[0] == "FooDet"
+
+
+# --- where the file comes from, and `lbx dashboard` -------------------------------------
+
+def test_the_file_comes_from_the_command_line_then_the_environment_then_the_sample():
+    from dashboards import data
+
+    app = str(APP)
+    assert data.results_source([app, "r.parquet"], {"LBX_RESULTS": "e.parquet"}) == (os.path.abspath("r.parquet"), "argument")
+    assert data.results_source([app], {"LBX_RESULTS": "e.parquet"}) == (os.path.abspath("e.parquet"), "LBX_RESULTS")
+    assert data.results_source(["pytest", "-q"], {}) == (str(REPO / "data" / "sample_results.parquet"), "sample")
+
+
+def test_lbx_dashboard_runs_streamlit_on_the_file(monkeypatch, results):
+    from extractor import cli_dashboard
+
+    seen = []
+    monkeypatch.setattr(cli_dashboard, "run", lambda cmd: seen.append(cmd) or 0)
+    out = CliRunner().invoke(cli_dashboard.dashboard, [str(results), "--port", "8600", "--headless"])
+    assert out.exit_code == 0, out.output
+    cmd = seen[0]
+    assert cmd[1:4] == ["-m", "streamlit", "run"] and cmd[4] == str(APP)
+    assert cmd[cmd.index("--server.port") + 1] == "8600"
+    assert cmd[cmd.index("--server.headless") + 1] == "true"
+    assert cmd[-2:] == ["--", str(results)]
+    out = CliRunner().invoke(cli_dashboard.dashboard, [])
+    assert out.exit_code == 0 and "--" not in seen[1]  # the app picks LBX_RESULTS or the sample
+
+
+def test_lbx_dashboard_refuses_a_missing_file(tmp_path):
+    from extractor.cli_dashboard import dashboard
+
+    out = CliRunner().invoke(dashboard, [str(tmp_path / "nope.parquet")])
+    assert out.exit_code == 2 and "does not exist" in out.output
