@@ -74,7 +74,6 @@ def explain_paper(paper: Paper, rules: RuleSet) -> list[Explained]:
     if all(d is not None for d in early_all):  # no number could be a result: done, no sentence split
         return [Explained(m, d, None, []) for m, d in zip(numbers, early_all)]
     sentences = []
-    tokens = None  # the abstract's words, for the lexicons: only if a sentence needs them
     starts = [m.start for m in numbers]
     for s, e in split_sentences(text):
         lo, hi = bisect.bisect_left(starts, s), bisect.bisect_left(starts, e)
@@ -84,9 +83,8 @@ def explain_paper(paper: Paper, rules: RuleSet) -> list[Explained]:
         if all(d is not None for d in early):
             sentences.append((s, e, mentions, early, None))
             continue
-        if tokens is None:
-            tokens = tokenize(text)
-        ctx = Context(text, s, e, rules.metrics.find(text, s, e, tokens), _datasets_in(text, s, e, rules, tokens))
+        words = tokenize(text, s, e)  # this sentence's words, shared by both lexicons
+        ctx = Context(text, s, e, rules.metrics.find(text, s, e, words), _datasets_in(text, s, e, rules, words))
         decisions = [d or classify(m, ctx, rules.accept, rules.exclude) for m, d in zip(mentions, early)]
         _share_within_groups(mentions, decisions)
         _continue_parallel_deltas(text, mentions, decisions)
@@ -95,6 +93,7 @@ def explain_paper(paper: Paper, rules: RuleSet) -> list[Explained]:
     # (the paper's method name, its one dataset) and the fields of each result.
     if not any(d.accepted for *_, decisions, _ in sentences for d in decisions):
         return [Explained(m, d, None, []) for _, _, ms, ds, _ in sentences for m, d in zip(ms, ds)]
+    tokens = tokenize(text)
     all_datasets = rules.datasets.find(text, tokens=tokens)
     known = {m.text for m in all_datasets} | {m.text for m in rules.metrics.find(text, tokens=tokens)}
     only = {m.entry.name for m in all_datasets}
