@@ -131,6 +131,8 @@ class Lexicon:
             # printed without separators ("top1" for "top-1")
             first = self._cs_first if cs else self._ci_first
             first.update(key[:k] for k in range(1, len(key) + 1))
+            if not cs:  # plural forms the lookup accepts ("error rates", "accuracies")
+                first.update((key + "s", key + "es", key[:-1] + "ies"))
 
     def find(self, text: str, lo: int = 0, hi: int | None = None, tokens: "Tokens | None" = None) -> list[Mention]:
         """Non-overlapping mentions in text[lo:hi], the longest at each start.
@@ -149,8 +151,7 @@ class Lexicon:
         while i < n:
             w = words[i]
             if w not in cs_first:
-                low = lows[i]
-                if low not in ci_first and not (low[-1:] == "s" and any(k in ci_first for k in _singular(low))):
+                if lows[i] not in ci_first:
                     i += 1  # no alias starts with this word: the common case, one lookup
                     continue
             hit, last, key = None, i, ""
