@@ -193,7 +193,7 @@ def _attach_all(mentions, decisions, ctx: Context, own_name):
             fields.append([None, None, None, None, [], None, 0.0])
             continue
         choice = attach_metric(m, d, ctx)
-        dataset, _, why_d = attach_dataset(m, ctx)
+        dataset, _, why_d = attach_dataset(m, ctx, choice.mention)
         method, role, why_r = attach_method(m, d, ctx, own_name)
         fields.append([choice.name, dataset, method, role, [choice.why, why_d, why_r], choice.entry, choice.strength])
     _align_groups(mentions, decisions, fields, ctx)

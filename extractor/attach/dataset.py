@@ -17,11 +17,18 @@ _COMPOUND = regex.compile(r"-(?:trained|pretrained|pre-trained|based|style|like|
 # "AP on the challenging", "% top-1 accuracy on" ... but no clause break.
 _LEADS_TO = regex.compile(r"[^,;()]{0,50}?\b(?:on|in|for|at|across|over|of|from|using)\s+(?:the\s+)?"
                           r"(?:[\w\-]+\s+){0,3}?|\s*(?:\(\s*)?", regex.IGNORECASE)
-_SPLIT_PAIR = regex.compile(r"\s+(validation|val|dev|test|train)\s+(?:and|&)\s+(test|dev|validation|val)\s+(?:splits?|sets?)",
-                            regex.IGNORECASE)
+_SPLIT_WORD = r"(?:test[\s-]dev|test[\s-]std|test[\s-]clean|test[\s-]other|dev[\s-]clean|dev[\s-]other|validation|val|test|dev|train)"
+# "the nuScenes validation and test split(s)", "LibriSpeech test-clean and test-other"
+_SPLIT_LIST = regex.compile(rf"[\s-]*({_SPLIT_WORD}(?:\s*,\s*{_SPLIT_WORD})*\s*,?\s+(?:and|&)\s+{_SPLIT_WORD})\b"
+                            r"(?:\s+(?:splits?|sets?))?", regex.IGNORECASE)
 _SPLIT = regex.compile(r"[\s-]*(test[\s-]dev|test[\s-]std|test[\s-]clean|test[\s-]other|dev[\s-]clean|"
                        r"dev[\s-]other|validation|val|test|dev)\b(?:\s+(?:split|set))?", regex.IGNORECASE)
 _SPLIT_NAMES = {"val": "validation", "dev": "dev", "validation": "validation", "test": "test"}
+
+
+def _split_name(split: str) -> str:
+    split = regex.sub(r"\s+", "-", split.lower())
+    return _SPLIT_NAMES.get(split, split)
 
 
 def dataset_name(mention, text: str) -> str:
@@ -40,20 +47,28 @@ def aligned_datasets(group: list, ctx) -> list | None:
     if len(group) < 2:
         return None
     after = [d for d in ctx.datasets if d.start >= group[0].end]
-    if len(group) == 2 and len(after) == 1:
-        pair = _SPLIT_PAIR.match(ctx.text, after[0].end)
-        if pair:  # "71.2% and 68.2% AMOTA on the nuScenes validation and test split, respectively"
-            return [f"{after[0].entry.name} {_SPLIT_NAMES.get(pair.group(k).lower(), pair.group(k).lower())}"
-                    for k in (1, 2)]
+    if not after and "respectively" in ctx.text[ctx.start:ctx.end]:
+        # "On LibriSpeech test-clean and test-other, it obtains 2.9% and 6.8% WER, respectively"
+        after = [d for d in ctx.datasets if d.end <= group[0].start]
+    if len(after) == 1:
+        listed = _SPLIT_LIST.match(ctx.text, after[0].end)
+        if listed:  # "71.2% and 68.2% AMOTA on the nuScenes validation and test split, respectively"
+            splits = regex.findall(_SPLIT_WORD, listed.group(1), flags=regex.IGNORECASE)
+            if len(splits) == len(group):
+                return [f"{after[0].entry.name} {_split_name(sp)}" for sp in splits]
     if len(after) >= len(group) and ("respectively" in ctx.text[ctx.start:ctx.end] or len(after) == len(group)):
         return after[: len(group)]
     return None
 
 
-def attach_dataset(mention, ctx):
+def attach_dataset(mention, ctx, metric_mention=None):
     """Return (dataset name or None, Entry or None, how it was found)."""
     text = ctx.text
     datasets = [d for d in ctx.datasets if not _COMPOUND.match(text, d.end)]
+    if metric_mention is not None:
+        for d in datasets:
+            if 0 <= metric_mention.start - d.end <= 1:  # "GSM8K accuracy", "ImageNet top-1 accuracy"
+                return dataset_name(d, text), d.entry, "dataset named with the metric"
     for d in datasets:
         if mention.end <= d.start <= mention.end + RIGHT_REACH and not _BLOCK.search(text, mention.end, d.start) \
                 and _LEADS_TO.fullmatch(text, mention.end, d.start):

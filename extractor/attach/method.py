@@ -19,7 +19,8 @@ _BASELINE_PRIOR = regex.compile(
 _PRIOR_NEAR = regex.compile(
     r"\b(?:former|previous|prior|existing|earlier|old)\s+(?:state[\s-]of[\s-]the[\s-]art|SOTA|SoTA|best|record)"
     r"(?:\s+(?:performance|result|results|accuracy|score|error|method|model))?\s+(?:of|at|is|was|with)?\s*"
-    r"(?:[\w\-]+\s+){0,2}?(?:of\s+)?(?:only\s+|about\s+|around\s+)?$", regex.IGNORECASE)
+    r"(?:(?!(?:by|over|than|to|from)\b)[\w\-]+\s+){0,2}?(?:of\s+)?(?:only\s+|about\s+|around\s+)?$",
+    regex.IGNORECASE)
 _NAME_AFTER = regex.compile(r"^\s*(?:%|\w+)?\s*(?:by|of|for|from)\s+([A-Z][\w\-+.^/]*[A-Za-z0-9])")
 _SUBJECT_BASELINE = regex.compile(r"\b(?:baselines?|previous|prior|former|existing|competing)\b[^,;]*$",
                                   regex.IGNORECASE)
@@ -50,6 +51,10 @@ def method_from_title(title: str) -> str | None:
 _NAME_TOKEN = regex.compile(
     r"(?<![\w\-])((?:[A-Z][a-z0-9]*[A-Z][\w]*|[A-Z]{2,}[\w]*|[a-z]+[A-Z][\w]*)(?:[\-+^][\w+]+)*\+*"
     r"(?:\s(?:ViT|Net|[A-Z]{2,}[\w]*))?)(?![\w\-])")
+# As the subject of a clause ("Whisper-Lite obtains ..."), a capitalized hyphenated
+# compound is a name too; elsewhere such compounds are mostly ordinary words.
+_SUBJECT_TOKEN = regex.compile(_NAME_TOKEN.pattern.replace(
+    r"[a-z]+[A-Z][\w]*)", r"[a-z]+[A-Z][\w]*|[A-Z][a-z0-9]+(?=-[A-Z0-9]))", 1))
 _INTRO = regex.compile(
     r"(?:(?:propose|present|introduce|develop|design|establish|release|call|name|term|dub|coin)\w*|"
     r"\bour\s+(?:[\w\-]+\s+){0,2}?(?:framework|method|model|approach|architecture|system|algorithm|agent|"
@@ -201,7 +206,7 @@ def subject_name(ctx, mention, known: set[str]) -> str | None:
     owner = _POSSESSIVE.search(text, clause_start, mention.start)
     if owner and not _generic(owner.group(1), known) and owner.group(1) not in _CAPITALIZED_WORDS:
         return owner.group(1)  # "Twins' accuracy dropping from ...", "RveRNet's F1 score was ..."
-    names = [m.group(1) for m in _NAME_TOKEN.finditer(text, clause_start, verb.end())
+    names = [m.group(1) for m in _SUBJECT_TOKEN.finditer(text, clause_start, verb.end())
              if not _generic(m.group(1), known) and not _DATASET_NEXT.match(text, m.end())
              and _ACTS.match(text, m.end())]
     return names[-1] if names else None

@@ -22,9 +22,12 @@ _GENERIC_IN = regex.compile(
     r"\s*(?:\w+\s+){0,2}?(?:increase|improvement|gain|reduction|decrease|drop|boost|rise)s?\s+in\s+"
     r"(?:the\s+|their\s+|its\s+)?((?:[a-z][\w-]*\s){0,2}?[a-z][\w-]*)\b", regex.IGNORECASE)
 _GENERIC_BEFORE = regex.compile(
-    r"\b(?:improv|increas|boost|enhanc|reduc|decreas|lower|rais|cut)\w*\s+(?:the\s+|their\s+|its\s+)?"
-    r"((?:[a-z][\w-]*\s){0,2}?[a-z][\w-]*)\s+(?:of\s+(?:\S+\s+){0,4}?)?(?:by|of)\s+(?:\w+\s+){0,3}?$",
+    r"\b(?:improv|increas|boost|enhanc|reduc|decreas|lower|rais|cut)\w*\s+(?:(?:the|their|its|these|those|our|this)\s+)?"
+    r"([a-z][\w-]*(?:\s[a-z][\w-]*){0,2}?(?:\s+of\s+(?:the\s+|a\s+|an\s+)?[a-z][\w-]*(?:\s[a-z][\w-]*){0,2}?)?)"
+    r"\s+(?:by|from|of)\s+(?:\w+\s+){0,3}?$",
     regex.IGNORECASE)
+_PERFORMS = regex.compile(r"\bperform(?:s|ed|ing)?\s+(?:at|with|to|around|about)?\s*(?:an?\s+)?(?:[a-z]+\s+)?$",
+                          regex.IGNORECASE)
 _STOP_GENERIC = {"it", "this", "them", "results", "models", "model", "method", "methods", "baseline",
                  "baselines", "approach", "state", "the", "our", "that", "which", "over", "up", "these"}
 # Metric families a number of each unit family can be a score of.
@@ -41,6 +44,7 @@ class MetricChoice:
     entry: object | None  # lexicon Entry
     why: str
     strength: float  # list members borrow the strongest choice of their list
+    mention: object | None = None  # the lexicon Mention it came from, if any
 
 
 def _fits_unit(entry, mention, kind) -> bool:
@@ -62,12 +66,12 @@ def attach_metric(mention, decision, ctx) -> MetricChoice:
             gap_start = min(mention.end, m.start)
             if not _RIGHT_BLOCK.search(text, gap_start, m.start) and _fits_unit(m.entry, mention, kind):
                 cands.append(MetricChoice(m.entry.name, m.entry, "metric printed after the number",
-                                          3.0 - 2 * _generic(m.entry)))
+                                          3.0 - 2 * _generic(m.entry), m))
             break
     near = decision.fit.near if decision.fit else None
     if near is not None and near.entry.kind == "metric" and _fits_unit(near.entry, mention, kind):
         cands.append(MetricChoice(near.entry.name, near.entry, "metric next to the number",
-                                  2.5 - 2 * _generic(near.entry)))
+                                  2.5 - 2 * _generic(near.entry), near))
     if decision.pattern is not None and decision.pattern.metric:
         cands.append(MetricChoice(decision.pattern.metric, None, f"named by rule {decision.pattern.id}", 2.0))
     best = None
@@ -77,13 +81,15 @@ def attach_metric(mention, decision, ctx) -> MetricChoice:
             best = m
     if best is not None:
         cands.append(MetricChoice(best.entry.name, best.entry, "metric earlier in the clause",
-                                  1.5 - 1 * _generic(best.entry)))
+                                  1.5 - 1 * _generic(best.entry), best))
     g = _GENERIC_IN.match(text, mention.end, ctx.end)
     if g and g.group(1).lower() not in _STOP_GENERIC:
         cands.append(MetricChoice(g.group(1), None, "noun after 'increase in'", 1.2))
     g = _GENERIC_BEFORE.search(text, max(ctx.start, mention.start - 80), mention.start)
-    if g and g.group(1).split()[-1].lower() not in _STOP_GENERIC:
+    if g and g.group(1).split()[0].lower() not in _STOP_GENERIC:
         cands.append(MetricChoice(g.group(1), None, "object of the change verb", 1.0))
+    if _PERFORMS.search(text, max(ctx.start, mention.start - 40), mention.start):
+        cands.append(MetricChoice("performance", None, "'performs at N'", 1.0))
     if mention.unit in _UNIT_DEFAULT:
         cands.append(MetricChoice(_UNIT_DEFAULT[mention.unit], None, f"usual metric of {mention.unit}", 0.8))
     if not cands:

@@ -165,8 +165,11 @@ class Lexicon:
                     hit, last = entry, j
                 if key not in self._cs_prefixes and key.lower() not in self._ci_prefixes:
                     break
+            a = spans[i][0]
+            if hit is not None and a >= 2 and text[a - 1] == "-" and text[a - 2].isalnum():
+                hit = None  # the tail of a compound ("test-time", "pre-training"): not a mention
             if hit is not None:
-                a, b = spans[i][0], spans[last][1]
+                b = spans[last][1]
                 found.append(Mention(hit, a, b, text[a:b]))
                 i = last + 1
             else:
