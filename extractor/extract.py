@@ -33,17 +33,38 @@ _DATASET_PHRASE = regex.compile(
     r"(?:dataset|benchmark|corpus|suite|challenge|leaderboard)s?\b")
 
 
-@dataclass
 class Context:
     """A sentence as the rules see it: the normalized text of the whole abstract,
-    the sentence bounds, and the lexicon mentions inside the sentence."""
+    the sentence bounds, and the lexicon mentions inside the sentence.
 
-    text: str
-    start: int
-    end: int
-    metrics: list[Mention] = field(default_factory=list)
-    datasets: list[Mention] = field(default_factory=list)
-    known_names: set[str] = field(default_factory=set)  # surfaces of metrics and datasets: never a method
+    The mentions are looked up on first use: a sentence whose numbers the exclude
+    patterns or the cue patterns settle never needs them, and the look-up is the
+    costliest step of the engine."""
+
+    __slots__ = ("text", "start", "end", "known_names", "_rules", "_metrics", "_datasets")
+
+    def __init__(self, text: str, start: int, end: int, rules: RuleSet | None = None,
+                 metrics: list[Mention] | None = None, datasets: list[Mention] | None = None):
+        self.text, self.start, self.end, self._rules = text, start, end, rules
+        self._metrics, self._datasets = metrics, datasets
+        self.known_names: set[str] = set()  # surfaces of metrics and datasets: never a method
+
+    def _look_up(self) -> None:
+        words = tokenize(self.text, self.start, self.end)  # shared by both lexicons
+        self._metrics = self._rules.metrics.find(self.text, self.start, self.end, words)
+        self._datasets = _datasets_in(self.text, self.start, self.end, self._rules, words)
+
+    @property
+    def metrics(self) -> list[Mention]:
+        if self._metrics is None:
+            self._look_up()
+        return self._metrics
+
+    @property
+    def datasets(self) -> list[Mention]:
+        if self._datasets is None:
+            self._look_up()
+        return self._datasets
 
 
 @dataclass
@@ -83,8 +104,7 @@ def explain_paper(paper: Paper, rules: RuleSet) -> list[Explained]:
         if all(d is not None for d in early):
             sentences.append((s, e, mentions, early, None))
             continue
-        words = tokenize(text, s, e)  # this sentence's words, shared by both lexicons
-        ctx = Context(text, s, e, rules.metrics.find(text, s, e, words), _datasets_in(text, s, e, rules, words))
+        ctx = Context(text, s, e, rules)
         decisions = [d or classify(m, ctx, rules.accept, rules.exclude) for m, d in zip(mentions, early)]
         _share_within_groups(mentions, decisions)
         _continue_parallel_deltas(text, mentions, decisions)
