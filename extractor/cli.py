@@ -11,17 +11,18 @@ import os
 import signal
 import sys
 import time
-from collections import Counter
-from dataclasses import dataclass, field
-
 import click
 
 from extractor import __version__
 from extractor.sources.errors import InputError
-from extractor.table import OutputError, TableWriter, check_output_path
+from extractor.table import OutputError
 
-# Papers per batch handed to the writer: bounds memory whatever the input size.
-BATCH_PAPERS = 2_000
+# Papers per batch (read, handed to a worker, written together): bounds memory
+# whatever the input size; large enough that per-batch costs vanish.
+BATCH_PAPERS = 1_000
+# With --update, new rows are committed to a checkpoint every this many papers
+# (what an interrupted update can lose).
+CHECKPOINT_PAPERS = 20_000
 # Skipped records shown one by one before they are only counted.
 MAX_SKIP_WARNINGS = 10
 FORMATS = ["daily", "jsonl", "json", "csv", "parquet"]
@@ -92,17 +93,6 @@ def cli():
     into a Parquet table."""
 
 
-@dataclass
-class RunStats:
-    inputs: int = 0
-    files_read: int = 0
-    files_skipped: list[str] = field(default_factory=list)
-    papers_read: int = 0
-    skipped: Counter = field(default_factory=Counter)  # papers, by reason
-    bad_records: int = 0
-    results: int = 0
-
-
 def _rule_dirs(cli_dirs: tuple[str, ...]) -> list[str]:
     """LBX_RULES (os.pathsep-separated) first, then --rules, in the order given."""
     env_dirs = [d for d in os.environ.get("LBX_RULES", "").split(os.pathsep) if d]
@@ -110,17 +100,6 @@ def _rule_dirs(cli_dirs: tuple[str, ...]) -> list[str]:
         if not os.path.exists(d):
             raise CliError(f"LBX_RULES: no such rule directory: {d}")
     return env_dirs + list(cli_dirs)
-
-
-def _papers(path, fmt, columns, on_bad):
-    """The reader's papers, with an OS error on the input reported as an InputError
-    (the writer's own OS errors happen outside this generator and stay internal)."""
-    from extractor import sources  # looked up at call time: tests may substitute a reader
-
-    try:
-        yield from sources.read_papers(path, fmt=fmt, columns=columns, on_bad=on_bad)
-    except OSError as e:
-        raise InputError(path, e.strerror or str(e), reason="unreadable file") from e
 
 
 class _Progress:
@@ -138,7 +117,8 @@ class _Progress:
 
             self._bar = Progress(SpinnerColumn(), TextColumn("{task.description}"),
                                  TextColumn("{task.completed:,} papers, {task.fields[results]:,} results"),
-                                 TimeElapsedColumn(), console=self.console, transient=True)
+                                 TimeElapsedColumn(), console=self.console, transient=True,
+                                 auto_refresh=False)  # no refresh thread: worker processes fork from here
             self._bar.__enter__()
             self._task = self._bar.add_task("", total=None, results=0)
         return self
@@ -150,27 +130,43 @@ class _Progress:
 
     def file(self, name: str) -> None:
         if self._bar is not None:
-            self._bar.update(self._task, description=name)
+            self._bar.update(self._task, description=name, refresh=True)
 
     def update(self, papers: int, results: int) -> None:
         if self._bar is not None:
-            self._bar.update(self._task, completed=papers, results=results)
+            self._bar.update(self._task, completed=papers, results=results, refresh=True)
 
 
-def _summary(stats: RunStats, out: str, seconds: float) -> list[str]:
+def _summary(stats, out: str, seconds: float, update: bool) -> list[str]:
     lines = [f"lbx: read {stats.papers_read:,} papers from {stats.files_read} of {stats.inputs} inputs"]
     if stats.skipped:
         reasons = ", ".join(f"{reason}: {n:,}" for reason, n in sorted(stats.skipped.items()))
         lines.append(f"lbx: skipped {sum(stats.skipped.values()):,} papers ({reasons})")
     if stats.files_skipped:
         lines.append(f"lbx: skipped {len(stats.files_skipped)} unreadable inputs ({'; '.join(stats.files_skipped)})")
-    lines.append(f"lbx: wrote {stats.results:,} results to {out} in {seconds:.1f} s")
+    if update:
+        lines.append(f"lbx: update: {stats.unchanged:,} papers unchanged (not extracted again), "
+                     f"{stats.extracted:,} extracted ({stats.changed:,} of them changed: new abstract, rules or lbx version)"
+                     + (f", {stats.resumed:,} taken over from an interrupted run" if stats.resumed else "")
+                     + f"; kept {stats.kept_rows:,} rows from the previous table")
+    lines.append(f"lbx: wrote {stats.written:,} results to {out} in {seconds:.1f} s")
     return lines
+
+
+def _output_target(out: str | None, update: str | None) -> str:
+    if out is None and update is None:
+        raise click.UsageError("Missing option '-o' / '--output' (or --update OUT).")
+    if out is not None and update is not None and out.rstrip("/" + os.sep) != update.rstrip("/" + os.sep):
+        raise click.UsageError("--update OUT is both the table to update and the output: give -o the same path or drop it.")
+    return update if update is not None else out
 
 
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
-@click.option("-o", "--output", "out", required=True, metavar="OUT.parquet", help="Parquet file to write (replaced atomically).")
+@click.option("-o", "--output", "out", metavar="OUT", help="Parquet file to write, or with a trailing slash a "
+              "dataset directory partitioned by year (replaced atomically).")
+@click.option("--update", metavar="OUT", help="Update the table OUT: skip papers it holds with the same abstract "
+              "and rules, extract the rest; an interrupted update resumes.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Input format (default: guessed from each file).")
 @click.option("--title-col", metavar="NAME", help="Column/key holding the title (csv, json, jsonl, parquet).")
 @click.option("--abstract-col", metavar="NAME", help="Column/key holding the abstract.")
@@ -180,19 +176,43 @@ def _summary(stats: RunStats, out: str, seconds: float) -> list[str]:
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(exists=True), metavar="DIR",
               help="Extra rule directory or file (repeatable; also LBX_RULES, os.pathsep-separated).")
-def extract(inputs, out, fmt, title_col, abstract_col, id_col, date_col, skip_bad, quiet, rule_dirs):
-    """Extract every reported result from the abstracts in INPUT... into OUT.parquet."""
+@click.option("--checkpoint", "checkpoint_papers", type=click.IntRange(min=1), default=None, metavar="N",
+              help=f"With --update: commit new rows every N papers, the most an interruption loses "
+                   f"(default {CHECKPOINT_PAPERS:,}).")
+@click.option("--workers", "-j", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Worker processes (default: all cores). The output is the same for any N.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local",
+              help="local (this machine) or dask (a Dask cluster; see --scheduler).")
+@click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler address (default: start a local cluster).")
+@click.option("--blocksize", metavar="SIZE", default="64MB", show_default=True,
+              help="Dask engine: bytes of JSON Lines per partition.")
+def extract(inputs, out, update, fmt, title_col, abstract_col, id_col, date_col, skip_bad, quiet, rule_dirs,
+            checkpoint_papers, workers, engine, scheduler, blocksize):
+    """Extract every reported result from the abstracts in INPUT... into OUT."""
     from rich.console import Console
 
-    from extractor import extract as engine
     from extractor.rules import loader
+    from extractor.run.batches import NoInputRead, RunStats
+    from extractor.run.local import Hooks, RunOptions, run_local
+    from extractor.run.output import check_output
 
     started = time.monotonic()
-    check_output_path(out)  # before any work: a bad -o should not cost a full run
+    out = _output_target(out, update)
+    if engine != "dask" and scheduler is not None:
+        raise click.UsageError("--scheduler needs --engine dask.")
+    if engine == "dask" and update is not None:
+        raise click.UsageError("--update runs on the local engine only.")
+    if engine == "dask":
+        import importlib.util
+
+        if importlib.util.find_spec("dask") is None or importlib.util.find_spec("distributed") is None:
+            raise CliError("--engine dask needs Dask: pip install 'lbx[dask]' (dask[dataframe] and distributed)")
+    check_output(out)  # before any work: a bad -o should not cost a full run
     columns = {k: v for k, v in (("title", title_col), ("abstract", abstract_col),
                                  ("id", id_col), ("date", date_col)) if v} or None
+    rule_dir_list = _rule_dirs(rule_dirs)
     try:
-        rules = loader.load_rules(extra_dirs=_rule_dirs(rule_dirs))
+        rules = loader.load_rules(extra_dirs=rule_dir_list)
     except loader.RuleError as e:  # a user's rule pack is input too: say what to fix
         raise CliError(str(e)) from e
     console = Console(stderr=True, highlight=False, markup=False, soft_wrap=True)
@@ -207,42 +227,30 @@ def extract(inputs, out, fmt, title_col, abstract_col, id_col, date_col, skip_ba
             if n == MAX_SKIP_WARNINGS:
                 console.print("lbx: warning: further skipped records are only counted")
 
-    first_file_error = None
-    with TableWriter(out, rules_hash=rules.hash, inputs=list(inputs)) as writer, \
-            _Progress(console, enabled=not quiet and sys.stderr.isatty()) as progress:
-        batch, batch_papers = [], 0
-        for i, path in enumerate(inputs, 1):
-            progress.file(f"{os.path.basename(path)} ({i}/{len(inputs)})")
-            try:
-                for paper in _papers(path, fmt, columns, on_bad if skip_bad else None):
-                    stats.papers_read += 1
-                    if stats.papers_read % 100 == 0:
-                        progress.update(stats.papers_read, stats.results + len(batch))
-                    if paper.abstract is None:
-                        stats.skipped["no abstract"] += 1
-                        continue
-                    batch.extend(engine.extract_paper(paper, rules))
-                    batch_papers += 1
-                    if batch_papers >= BATCH_PAPERS:
-                        stats.results += writer.write(batch)
-                        batch, batch_papers = [], 0
-            except InputError as e:
-                if not skip_bad:
-                    raise
-                first_file_error = first_file_error or e
-                stats.files_skipped.append(str(e))
-                if not quiet:
-                    console.print(f"lbx: warning: skipped input {e}")
-                continue
-            stats.files_read += 1
-        if stats.files_read == 0:
-            if len(inputs) == 1:
-                raise first_file_error
-            raise CliError(f"none of the {len(inputs)} inputs could be read (first: {first_file_error})")
-        stats.results += writer.write(batch)
-        progress.update(stats.papers_read, stats.results)
+    def on_file_error(err: InputError) -> None:
+        if not quiet:
+            console.print(f"lbx: warning: skipped input {err}")
+
+    opts = RunOptions(inputs=list(inputs), out=out, fmt=fmt, columns=columns, rule_dirs=rule_dir_list,
+                      workers=workers or 0, batch_papers=BATCH_PAPERS, update=update is not None,
+                      checkpoint_papers=checkpoint_papers or CHECKPOINT_PAPERS, skip_bad=skip_bad)
+    try:
+        with _Progress(console, enabled=not quiet and sys.stderr.isatty()) as progress:
+            hooks = Hooks(on_bad=on_bad, on_file_error=on_file_error,
+                          on_file=lambda path, i: progress.file(f"{os.path.basename(path)} ({i}/{len(inputs)})"),
+                          on_progress=lambda st: progress.update(st.papers_read, st.results))
+            if engine == "dask":
+                from extractor.run.dask_engine import run_dask
+
+                run_dask(opts, rules, stats, hooks, scheduler=scheduler, blocksize=blocksize)
+            else:
+                run_local(opts, rules, stats, hooks)
+    except NoInputRead as e:
+        if e.n_inputs == 1 and e.first is not None:
+            raise e.first from None
+        raise CliError(str(e)) from None
     if not quiet:
-        for line in _summary(stats, out, time.monotonic() - started):
+        for line in _summary(stats, out, time.monotonic() - started, update is not None):
             console.print(line)
 
 

@@ -10,14 +10,16 @@ import datetime as _dt
 import json
 import os
 import tempfile
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from extractor import __version__
 from extractor.result import KINDS, ROLES, Result
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SCHEMA_VERSION = "1"
 
@@ -62,6 +64,12 @@ DICTIONARY_COLUMNS = ["source", "role", "kind", "unit", "unit_norm", "rule",
 ROW_GROUP_ROWS = 50_000
 
 _REQUIRED = [f.name for f in SCHEMA if not f.nullable]
+
+
+def dictionary_columns(schema: pa.Schema) -> list[str]:
+    """The columns of `schema` to dictionary-encode: those of DICTIONARY_COLUMNS
+    it has, plus `rules_hash` (one value a run) for the papers table."""
+    return [n for n in schema.names if n in DICTIONARY_COLUMNS or n == "rules_hash"]
 
 
 class OutputError(Exception):
@@ -146,9 +154,10 @@ class TableWriter:
     """
 
     def __init__(self, path: str | os.PathLike, *, rules_hash: str, inputs: Sequence[str] = (),
-                 created: str | None = None, row_group_rows: int = ROW_GROUP_ROWS):
+                 created: str | None = None, row_group_rows: int = ROW_GROUP_ROWS,
+                 schema: pa.Schema = SCHEMA):
         self.path = check_output_path(path)
-        self.schema = SCHEMA.with_metadata(_file_metadata(rules_hash, inputs, created))
+        self.schema = schema.with_metadata(_file_metadata(rules_hash, inputs, created))
         self.row_group_rows = row_group_rows
         self.rows_written = 0
         self._pending: list[pa.Table] = []
@@ -168,8 +177,8 @@ class TableWriter:
             # mkstemp makes the file 0600; give the result the mode a plain open() would.
             os.fchmod(fd, 0o666 & ~_umask())
             self._file = os.fdopen(fd, "wb")
-            self._writer = pq.ParquetWriter(self._file, self.schema, use_dictionary=DICTIONARY_COLUMNS,
-                                            compression="zstd")
+            self._writer = pq.ParquetWriter(self._file, self.schema, compression="zstd",
+                                            use_dictionary=dictionary_columns(self.schema))
         except BaseException:
             self._abort()
             raise
@@ -179,7 +188,13 @@ class TableWriter:
         """Add a batch of results; returns how many rows it held."""
         if self._writer is None:
             raise RuntimeError("TableWriter.write() outside its `with` block")
-        table = results_to_table(results)
+        return self.write_arrow(results_to_table(results))
+
+    def write_arrow(self, table: pa.Table) -> int:
+        """Add rows already in this writer's schema (built by `results_to_table`,
+        perhaps in another process); returns how many."""
+        if self._writer is None:
+            raise RuntimeError("TableWriter.write_arrow() outside its `with` block")
         if table.num_rows:
             self._pending.append(table)
             self._pending_rows += table.num_rows
@@ -260,16 +275,28 @@ def write_table(path: str | os.PathLike, results: Iterable[Result], *, rules_has
     return w.rows_written
 
 
-def read_table(path: str | os.PathLike) -> pd.DataFrame:
+def read_table(path: str | os.PathLike) -> "pd.DataFrame":
     """The table as a DataFrame: strings as pandas strings, `published` as
-    datetime64, `higher_is_better` as the nullable boolean dtype."""
+    datetime64, `higher_is_better` as the nullable boolean dtype. A dataset
+    directory reads as one table, with its partition column `year` last."""
+    import pandas as pd  # here, not at the top: worker processes write tables and never need pandas
+
     table = pq.read_table(os.fspath(path))
     return table.to_pandas(date_as_object=False, types_mapper={pa.bool_(): pd.BooleanDtype()}.get)
 
 
 def table_metadata(path: str | os.PathLike) -> dict:
-    """The `lbx.*` key-value metadata of a written table; `lbx.inputs` decoded to a list."""
-    raw = pq.read_schema(os.fspath(path)).metadata or {}
+    """The `lbx.*` key-value metadata of a written table (a file, or a dataset
+    directory, whose files all carry the same); `lbx.inputs` decoded to a list."""
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        from extractor.run.dataset import dataset_files  # the layout lives with its writer
+
+        files = dataset_files(path)
+        if not files:
+            raise FileNotFoundError(f"{path}: no Parquet files in this dataset directory")
+        path = files[0]
+    raw = pq.read_schema(path).metadata or {}
     meta = {k.decode(): v.decode() for k, v in raw.items() if k.startswith(b"lbx.")}
     if "lbx.inputs" in meta:
         meta["lbx.inputs"] = json.loads(meta["lbx.inputs"])

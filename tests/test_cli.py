@@ -143,7 +143,7 @@ def test_results_stream_in_batches(tmp_path, monkeypatch):
     src = tmp_path / "in.jsonl"
     src.write_text("".join(line(f"Paper {i}", "Some abstract.", id=f"p{i}") for i in range(10)), encoding="utf-8")
     out = tmp_path / "out.parquet"
-    res = run("extract", src, "-o", out)
+    res = run("extract", src, "-o", out, "--workers", "1")  # the substitute engine lives in this process
     assert res.exit_code == 0, res.output
     assert batches == [6, 6, 6, 2]
     assert read_table(out)["paper_id"].tolist() == [f"p{i}" for i in range(10) for _ in range(2)]

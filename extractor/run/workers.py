@@ -1,0 +1,202 @@
+"""Extracting batches of papers, in this process or in a pool of worker processes.
+
+`Extractor.map(batches)` yields one `BatchOut` per batch, in input order, so the
+rows a pool writes are exactly the rows, in exactly the order, of a serial run.
+
+- `workers=1`: everything runs here; no process is started. Results stay
+  `Result` objects until the writer turns them into Arrow.
+- `workers>1`: a `ProcessPoolExecutor`. Each worker has the rules compiled once:
+  on Linux the pool forks, and the workers share the parent's compiled rules
+  (no start-up cost, pages shared copy-on-write); elsewhere it spawns, and the
+  initializer loads the rules once per worker. Everything a worker runs is
+  importable and picklable, so both start methods work (the tests run both).
+  The parent has no Python thread when it forks (the progress bar refreshes
+  from the main thread), which is what makes forking safe.
+- A batch goes out as tuples of strings and comes back as one Arrow table
+  (built in the worker, so that work is parallel too) plus a result count per
+  paper. At most `2 * workers` batches are in flight, so neither a fast reader
+  nor a slow writer piles batches up in memory. The pool starts only when the
+  input holds more than one batch: a small input never pays for processes.
+- Workers ignore SIGINT (a terminal's Ctrl-C reaches the whole process group)
+  and take SIGTERM's default; the parent, interrupted, terminates them and
+  re-raises.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from extractor.result import Result
+from extractor.run.batches import PaperBatch, PaperRow, to_paper
+
+_RULES = None  # the worker process's rules: inherited through fork, or loaded by `_init_worker`
+# "fork" where the platform offers it (fast start, shared rules), else "spawn";
+# None picks. Tests set it to check both.
+START_METHOD: str | None = None
+
+
+@dataclass
+class BatchOut:
+    batch: PaperBatch
+    counts: list[int]  # results per paper, in batch order
+    results: list[Result] | None = None  # serial path
+    table: pa.Table | None = None  # pool path: rows already in SCHEMA
+
+    @property
+    def n_results(self) -> int:
+        return sum(self.counts)
+
+
+def default_workers() -> int:
+    """All the cores this process may use (affinity and cgroup cpusets respected)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def start_method() -> str:
+    import multiprocessing
+
+    if START_METHOD is not None:
+        return START_METHOD
+    return "fork" if "fork" in multiprocessing.get_all_start_methods() and sys.platform == "linux" else "spawn"
+
+
+def _init_worker(rule_dirs: Sequence[str], rules_hash: str) -> None:
+    global _RULES
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler, inherited through fork
+    if _RULES is not None and _RULES.hash == rules_hash:
+        return  # forked: the parent's compiled rules are already here
+    from extractor.rules.loader import load_rules
+
+    _RULES = load_rules(extra_dirs=list(rule_dirs))
+    if _RULES.hash != rules_hash:  # a rule file changed under the run: do not mix two rule sets
+        raise RuntimeError(f"rules changed during the run (hash {_RULES.hash}, expected {rules_hash})")
+
+
+def _extract_rows(rows: list[PaperRow]) -> tuple[pa.Table, list[int]]:
+    """Worker side: a batch of paper tuples -> (Arrow table of its results, count per paper)."""
+    from extractor import extract as engine
+    from extractor.table import results_to_table
+
+    results: list[Result] = []
+    counts = []
+    for row in rows:
+        found = engine.extract_paper(to_paper(row), _RULES)
+        counts.append(len(found))
+        results.extend(found)
+    return results_to_table(results), counts
+
+
+class Extractor:
+    def __init__(self, rules, rule_dirs: Sequence[str], workers: int):
+        self.rules = rules
+        self.rule_dirs = [str(d) for d in rule_dirs]
+        self.workers = max(1, workers)
+        self.pool = None
+
+    def __enter__(self) -> "Extractor":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        pool, self.pool = self.pool, None
+        if pool is None:
+            return False
+        if exc_type is None:
+            pool.shutdown(wait=True)
+        else:  # interrupted or failed: do not wait for batches nobody will write
+            for proc in list(getattr(pool, "_processes", {}).values()):
+                if proc.is_alive():
+                    proc.terminate()
+            pool.shutdown(wait=True, cancel_futures=True)
+        return False
+
+    def _serial(self, batch: PaperBatch) -> BatchOut:
+        from extractor import extract as engine  # looked up per batch: tests may substitute the engine
+
+        results: list[Result] = []
+        counts = []
+        for row in batch.rows:
+            found = engine.extract_paper(to_paper(row), self.rules)
+            counts.append(len(found))
+            results.extend(found)
+        return BatchOut(batch, counts, results=results)
+
+    def _start_pool(self) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        global _RULES
+        method = start_method()
+        if method == "fork":
+            _RULES = self.rules  # what the forked workers find
+        self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context(method),
+                                        initializer=_init_worker, initargs=(self.rule_dirs, self.rules.hash))
+
+    def _submit(self, batch: PaperBatch):
+        # Processes are spawned on demand, inside submit(): with SIGINT ignored
+        # meanwhile, they start with it ignored and never print a
+        # KeyboardInterrupt traceback of their own.
+        with _sigint_ignored(len(getattr(self.pool, "_processes", ())) < self.workers):
+            return self.pool.submit(_extract_rows, batch.rows)
+
+    def map(self, batches: Iterable[PaperBatch]) -> Iterator[BatchOut]:
+        it = iter(batches)
+        if self.workers == 1:
+            for batch in it:
+                yield self._serial(batch)
+            return
+        first = next(it, None)
+        if first is None:
+            return
+        second = next(it, None)
+        if second is None:  # one batch: not worth starting processes
+            yield self._serial(first)
+            return
+        self._start_pool()
+        in_flight: deque = deque()
+        for batch in _chain(first, second, it):
+            in_flight.append((batch, self._submit(batch)))
+            # Hand on what is done before reading on: a slow input (a pipe) does
+            # not hold finished batches back from the writer.
+            while in_flight and (len(in_flight) >= 2 * self.workers or in_flight[0][1].done()):
+                yield self._collect(*in_flight.popleft())
+        while in_flight:
+            yield self._collect(*in_flight.popleft())
+
+    @staticmethod
+    def _collect(batch: PaperBatch, future) -> BatchOut:
+        table, counts = future.result()
+        return BatchOut(batch, counts, table=table)
+
+
+def _chain(first, second, rest):
+    yield first
+    yield second
+    yield from rest
+
+
+@contextmanager
+def _sigint_ignored(active: bool):
+    if not active:
+        yield
+        return
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        # A Ctrl-C that arrived while ignored is lost; that window is one submit() long.
