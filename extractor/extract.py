@@ -33,6 +33,22 @@ _DATASET_PHRASE = regex.compile(
     r"(?:dataset|benchmark|corpus|suite|challenge|leaderboard)s?\b")
 
 
+class AbstractWords:
+    """The abstract's words for the lexicons, cut on first use and then shared by
+    every sentence and by the whole-abstract look-ups."""
+
+    __slots__ = ("text", "_tokens")
+
+    def __init__(self, text: str):
+        self.text, self._tokens = text, None
+
+    @property
+    def tokens(self):
+        if self._tokens is None:
+            self._tokens = tokenize(self.text)
+        return self._tokens
+
+
 class Context:
     """A sentence as the rules see it: the normalized text of the whole abstract,
     the sentence bounds, and the lexicon mentions inside the sentence.
@@ -41,16 +57,16 @@ class Context:
     patterns or the cue patterns settle never needs them, and the look-up is the
     costliest step of the engine."""
 
-    __slots__ = ("text", "start", "end", "known_names", "_rules", "_metrics", "_datasets")
+    __slots__ = ("text", "start", "end", "known_names", "_rules", "_words", "_metrics", "_datasets")
 
-    def __init__(self, text: str, start: int, end: int, rules: RuleSet | None = None,
+    def __init__(self, text: str, start: int, end: int, rules: RuleSet | None = None, words=None,
                  metrics: list[Mention] | None = None, datasets: list[Mention] | None = None):
-        self.text, self.start, self.end, self._rules = text, start, end, rules
+        self.text, self.start, self.end, self._rules, self._words = text, start, end, rules, words
         self._metrics, self._datasets = metrics, datasets
         self.known_names: set[str] = set()  # surfaces of metrics and datasets: never a method
 
     def _look_up(self) -> None:
-        words = tokenize(self.text, self.start, self.end)  # shared by both lexicons
+        words = self._words.tokens  # the abstract's words, cut once, shared by both lexicons
         self._metrics = self._rules.metrics.find(self.text, self.start, self.end, words)
         self._datasets = _datasets_in(self.text, self.start, self.end, self._rules, words)
 
@@ -95,6 +111,7 @@ def explain_paper(paper: Paper, rules: RuleSet) -> list[Explained]:
     if all(d is not None for d in early_all):  # no number could be a result: done, no sentence split
         return [Explained(m, d, None, []) for m, d in zip(numbers, early_all)]
     sentences = []
+    words = AbstractWords(text)
     starts = [m.start for m in numbers]
     for s, e in split_sentences(text):
         lo, hi = bisect.bisect_left(starts, s), bisect.bisect_left(starts, e)
@@ -104,7 +121,7 @@ def explain_paper(paper: Paper, rules: RuleSet) -> list[Explained]:
         if all(d is not None for d in early):
             sentences.append((s, e, mentions, early, None))
             continue
-        ctx = Context(text, s, e, rules)
+        ctx = Context(text, s, e, rules, words)
         decisions = [d or classify(m, ctx, rules.accept, rules.exclude) for m, d in zip(mentions, early)]
         _share_within_groups(mentions, decisions)
         _continue_parallel_deltas(text, mentions, decisions)
@@ -113,7 +130,7 @@ def explain_paper(paper: Paper, rules: RuleSet) -> list[Explained]:
     # (the paper's method name, its one dataset) and the fields of each result.
     if not any(d.accepted for *_, decisions, _ in sentences for d in decisions):
         return [Explained(m, d, None, []) for _, _, ms, ds, _ in sentences for m, d in zip(ms, ds)]
-    tokens = tokenize(text)
+    tokens = words.tokens
     all_datasets = rules.datasets.find(text, tokens=tokens)
     known = {m.text for m in all_datasets} | {m.text for m in rules.metrics.find(text, tokens=tokens)}
     only = {m.entry.name for m in all_datasets}
@@ -182,6 +199,7 @@ def _share_within_groups(mentions: list[NumberMention], decisions: list[Decision
                                             fit=None, trail=d.trail + [f"shares the decision of its {key[:-3]}"])
 
 
+_TO = regex.compile(r"\s*to\s*")
 _PARALLEL_GAP = regex.compile(
     r"[^.;:]{0,70}?(?:,\s*|\s)(?:and\s+|while\s+|with\s+)?(?:by\s+)?(?:up\s+to\s+|about\s+|around\s+|over\s+)?",
     regex.IGNORECASE)
@@ -235,7 +253,7 @@ def _align_groups(mentions, decisions, fields, ctx: Context) -> None:
                 fields[i][4][0] = "metric shared by the list"
         if key == "range" and len(idx) == 2 and decisions[idx[0]].kind == "score" \
                 and decisions[idx[1]].kind == "score" and fields[idx[0]][3] == fields[idx[1]][3] == "proposed" \
-                and regex.fullmatch(r"\s*to\s*", ctx.text[mentions[idx[0]].end:mentions[idx[1]].start]):
+                and _TO.fullmatch(ctx.text, mentions[idx[0]].end, mentions[idx[1]].start):
             # "14.0% to 3.4% reasoning error": a change from an earlier state to the new one
             fields[idx[0]][2], fields[idx[0]][3] = "prior state of the art", "baseline"
             fields[idx[0]][4][2] = "first side of a score range read as from -> to"

@@ -21,13 +21,15 @@ _SPLIT_WORD = r"(?:test[\s-]dev|test[\s-]std|test[\s-]clean|test[\s-]other|dev[\
 # "the nuScenes validation and test split(s)", "LibriSpeech test-clean and test-other"
 _SPLIT_LIST = regex.compile(rf"[\s-]*({_SPLIT_WORD}(?:\s*,\s*{_SPLIT_WORD})*\s*,?\s+(?:and|&)\s+{_SPLIT_WORD})\b"
                             r"(?:\s+(?:splits?|sets?))?", regex.IGNORECASE)
+_SPACES = regex.compile(r"\s+")
+_SPLIT_WORD_RE = regex.compile(_SPLIT_WORD, regex.IGNORECASE)
 _SPLIT = regex.compile(r"[\s-]*(test[\s-]dev|test[\s-]std|test[\s-]clean|test[\s-]other|dev[\s-]clean|"
                        r"dev[\s-]other|validation|val|test|dev)\b(?:\s+(?:split|set))?", regex.IGNORECASE)
 _SPLIT_NAMES = {"val": "validation", "dev": "dev", "validation": "validation", "test": "test"}
 
 
 def _split_name(split: str) -> str:
-    split = regex.sub(r"\s+", "-", split.lower())
+    split = _SPACES.sub("-", split.lower())
     return _SPLIT_NAMES.get(split, split)
 
 
@@ -36,7 +38,7 @@ def dataset_name(mention, text: str) -> str:
     name = mention.entry.name
     m = _SPLIT.match(text, mention.end, mention.end + 20)
     if m:
-        split = regex.sub(r"\s+", "-", m.group(1).lower())
+        split = _SPACES.sub("-", m.group(1).lower())
         name = f"{name} {_SPLIT_NAMES.get(split, split)}"
     return name
 
@@ -53,7 +55,7 @@ def aligned_datasets(group: list, ctx) -> list | None:
     if len(after) == 1:
         listed = _SPLIT_LIST.match(ctx.text, after[0].end)
         if listed:  # "71.2% and 68.2% AMOTA on the nuScenes validation and test split, respectively"
-            splits = regex.findall(_SPLIT_WORD, listed.group(1), flags=regex.IGNORECASE)
+            splits = _SPLIT_WORD_RE.findall(listed.group(1))
             if len(splits) == len(group):
                 return [f"{after[0].entry.name} {_split_name(sp)}" for sp in splits]
     if len(after) >= len(group) and ("respectively" in ctx.text[ctx.start:ctx.end] or len(after) == len(group)):

@@ -32,7 +32,7 @@ def method_from_title(title: str) -> str | None:
     m = _TITLE_NAME.match(title)
     if not m:
         return None
-    paren = regex.search(r"\(([A-Z][\w\-+^]*)\)", m.group(1))
+    paren = _PAREN_NAME.search(m.group(1))
     if paren:
         return paren.group(1)  # "PRompt Optimization in Multi-Step Tasks (PROMST): ..."
     words = m.group(1).split()
@@ -55,6 +55,12 @@ _NAME_TOKEN = regex.compile(
 # compound is a name too; elsewhere such compounds are mostly ordinary words.
 _SUBJECT_TOKEN = regex.compile(_NAME_TOKEN.pattern.replace(
     r"[a-z]+[A-Z][\w]*)", r"[a-z]+[A-Z][\w]*|[A-Z][a-z0-9]+(?=-[A-Z0-9]))", 1))
+_PAREN_NAME = regex.compile(r"\(([A-Z][\w\-+^]*)\)")
+_CAPITALIZED_LONG_FORM = regex.compile(r"[A-Z][\w\-]*\s+[A-Z][\w\-]*\s*\($")
+_LETTERS = regex.compile(r"[A-Za-z]+")
+_TITLE_WORDS = regex.compile(r"[\w+^]+(?:-[\w+^]+)*")
+_PLURAL_FAMILY = regex.compile(r"[A-Z][\w]*[A-Z][a-z]*s|[A-Z]{2,}s")
+_WE = regex.compile(r"\b(?:we|our|ours|us)\b", regex.IGNORECASE)
 _INTRO = regex.compile(
     r"(?:(?:propose|present|introduce|develop|design|establish|release|call|name|term|dub|coin)\w*|"
     r"\bour\s+(?:[\w\-]+\s+){0,2}?(?:framework|method|model|approach|architecture|system|algorithm|agent|"
@@ -104,7 +110,7 @@ def _name_candidates(title: str, abstract: str, known: set[str]) -> list[tuple[i
         if before.endswith("(") and abstract[m.end():m.end() + 1] == ")" and _TASK_TAIL.search(before):
             continue  # "Aspect-based Sentiment Analysis (ABSA)" names a task, not a method
         if before.endswith("(") and abstract[m.end():m.end() + 1] == ")" and \
-                regex.search(r"[A-Z][\w\-]*\s+[A-Z][\w\-]*\s*\($", before):
+                _CAPITALIZED_LONG_FORM.search(before):
             # "Federated Knowledge Alignment (FedKA)"; a lowercase long form defines a
             # task or a concept ("referring video object segmentation (RVOS)")
             score += 3
@@ -114,8 +120,9 @@ def _name_candidates(title: str, abstract: str, known: set[str]) -> list[tuple[i
             presented.add(name)
         scores[name] = score
     prefix = _TITLE_NAME.match(title)
+    title_names = set(_TITLE_WORDS.findall(title)) | {m.group(1) for m in _NAME_TOKEN.finditer(title)}
     for name in list(scores):
-        if regex.search(rf"(?<![\w\-]){regex.escape(name)}(?![\w\-])", title):
+        if name in title_names:
             scores[name] += 2
             presented.add(name)
         if prefix and _abbreviates(name, prefix.group(1)) and not _TASK_TAIL.search(prefix.group(1) + " ("):
@@ -128,11 +135,11 @@ def _abbreviates(name: str, phrase: str) -> bool:
     """True when `name` reads as a short form of `phrase`: same first letter, its
     letters in order in the phrase, and more than one word of the phrase used."""
     letters = [c.lower() for c in name if c.isalpha()]
-    words = regex.findall(r"[A-Za-z]+", phrase)
+    words = _LETTERS.findall(phrase)
     if len(letters) < 2 or len(words) < 2 or letters[0] != words[0][0].lower():
         return False
     flat, i, used = phrase.lower(), 0, set()
-    starts = {m.start() for m in regex.finditer(r"[a-z]+", flat)}
+    starts = {m.start() for m in _LETTERS.finditer(flat)}
     for c in letters:
         j = flat.find(c, i)
         if j < 0:
@@ -145,8 +152,7 @@ def _abbreviates(name: str, phrase: str) -> bool:
 def _generic(name: str, known: set[str]) -> bool:
     """Kinds of things, not names: LLMs, PRMs, CNN; and names the lexicons know."""
     return (name in GENERIC_ACRONYMS or name in known or name in ORGANIZATIONS or name in WELL_KNOWN_MODELS
-            or regex.fullmatch(r"[A-Z][\w]*[A-Z][a-z]*s", name) is not None  # ResNets, ConvNets, LLMs
-            or regex.fullmatch(r"[A-Z]{2,}s", name) is not None or "rightarrow" in name)
+            or _PLURAL_FAMILY.fullmatch(name) is not None or "rightarrow" in name)  # ResNets, LLMs
 
 
 def paper_method(title: str, abstract: str, known: set[str] = frozenset()) -> str | None:
@@ -201,7 +207,7 @@ def subject_name(ctx, mention, known: set[str]) -> str | None:
     if verb is None:
         return None
     subject = text[clause_start:verb.start()]
-    if regex.search(r"\b(?:we|our|ours|us)\b", subject, regex.IGNORECASE):
+    if _WE.search(subject):
         return None
     owner = _POSSESSIVE.search(text, clause_start, mention.start)
     if owner and not _generic(owner.group(1), known) and owner.group(1) not in _CAPITALIZED_WORDS:
@@ -221,8 +227,7 @@ def attach_method(mention, decision, ctx, paper_name: str | None):
         return "prior state of the art", "baseline", "a previous result named just before the number"
     verb = _SUBJECT_VERB.search(text, ctx.start, mention.start)
     subject = text[ctx.start:verb.start() if verb else mention.start]
-    if not baseline and _SUBJECT_BASELINE.search(subject) and not regex.search(
-            r"\b(?:we|our|ours)\b", subject, regex.IGNORECASE):
+    if not baseline and _SUBJECT_BASELINE.search(subject) and not _WE.search(subject):
         if paper_name is None or paper_name not in subject:
             baseline = True
     if not baseline:

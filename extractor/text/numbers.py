@@ -53,6 +53,7 @@ _WORD_RE = regex.compile(
 )
 _UNIT_WORDS = ("times", "fold", "percent", "per cent", "second", "minute", "hour", "day")
 _UNIT_WORD_RE = re.compile(r"[\s-](?:times|fold|percent\w*|per\s?cent|seconds?|minutes?|hours?|days?)\b", re.I)
+_X_BEFORE = regex.compile(r"\dx\s?$")  # "2560x" before "2048"
 _YEAR = regex.compile(r"(?:19|20)\d\d")
 _RANGE_LEFT = regex.compile(r"(?:[\d%x]|\d[kKMBGTb])$")  # what may stand before the "-" of a range
 _SUFFIX_DASH = regex.compile(r"(?<=\d)[kKMBGTbx]-$")
@@ -186,7 +187,7 @@ def _read_mention(text: str, m: regex.Match, units: UnitTable, hi: int) -> Numbe
     after = text[mention.end:mention.end + 2]
     mention.glued_right = unit is None and suffix is None and bool(_GLUED_RIGHT.match(after))
     mention.shape = bool(_SHAPE_NEXT.match(text, num_end)) or (
-        before.rstrip().endswith("x") and regex.search(r"\dx\s?$", before) is not None)
+        before.rstrip().endswith("x") and _X_BEFORE.search(before) is not None)
     if unit is None and not word and text[mention.end:mention.end + 1] == ")" and value < 20 and \
             _ENUMERATION.search(text, max(0, start - 2), start) and "." not in m.group("num"):
         mention.flags.append("enumeration")  # "1) inherent priors, 2) ..."
