@@ -66,7 +66,7 @@ class Context:
         self.known_names: set[str] = set()  # surfaces of metrics and datasets: never a method
 
     def _look_up(self) -> None:
-        words = self._words.tokens  # the abstract's words, cut once, shared by both lexicons
+        words = tokenize(self.text, self.start, self.end)  # this sentence's words, for both lexicons
         self._metrics = self._rules.metrics.find(self.text, self.start, self.end, words)
         self._datasets = _datasets_in(self.text, self.start, self.end, self._rules, words)
 

@@ -30,7 +30,9 @@ class Mention:
     text: str
 
 
-_TOKEN_RE = re.compile(r"[^\s\-\u2010-\u2015\u2190-\u21ff,;]+")  # stdlib re: faster for this simple class
+_SEP_CLASS = r"\s\-\u2010-\u2015\u2190-\u21ff,;"
+_TOKEN_RE = re.compile(rf"[^{_SEP_CLASS}]+")  # stdlib re: faster for this simple class
+_PAIR_RE = re.compile(rf"([^{_SEP_CLASS}]*)([{_SEP_CLASS}]*)")
 _SEPARATORS = " \t\n-\u2010\u2011\u2012\u2013\u2014\u2015"
 # What may separate the words of one alias: spaces, hyphens, and the brackets or "!"
 # stripped from word edges ("Yahoo! Answers", "IWSLT14 (De-En)"); never . , ; :
@@ -65,16 +67,22 @@ class Tokens:
 
 
 def tokenize(text: str, lo: int = 0, hi: int | None = None) -> Tokens:
+    """Cut text[lo:hi] into words. One `findall` yields (word, separator) pairs,
+    so spans come from adding lengths: no match object per word."""
     hi = len(text) if hi is None else hi
-    spans, words = [], []
-    for m in _TOKEN_RE.finditer(text, lo, hi):
-        raw = m.group()
-        left = raw.lstrip(_STRIP_LEFT)
-        word = left.rstrip(_STRIP_RIGHT)
-        if word:
-            a = m.start() + len(raw) - len(left)
-            spans.append((a, a + len(word)))
-            words.append(word.translate(_DROP_BRACKETS) if "(" in word or "[" in word else word)
+    spans, words, pos = [], [], lo
+    for word, sep in _PAIR_RE.findall(text, lo, hi):
+        n = len(word)
+        if n:
+            a = pos
+            if word[0] in _STRIP_LEFT or word[-1] in _STRIP_RIGHT:
+                stripped = word.lstrip(_STRIP_LEFT)
+                a += n - len(stripped)
+                word = stripped.rstrip(_STRIP_RIGHT)
+            if word:
+                spans.append((a, a + len(word)))
+                words.append(word.translate(_DROP_BRACKETS) if "(" in word or "[" in word else word)
+        pos += n + len(sep)
     return Tokens(spans, words, [w.lower() for w in words], [a for a, _ in spans])
 
 
