@@ -44,11 +44,13 @@ def grammar_reject(mention: NumberMention) -> Decision | None:
     return None
 
 
-def classify(mention: NumberMention, ctx, accept: list[PatternRule], exclude: list[PatternRule]) -> Decision:
+def classify(mention: NumberMention, ctx, rules) -> Decision:
+    """`rules` is the RuleSet; only the patterns for the number's unit family are tried."""
     rejected = grammar_reject(mention)
     if rejected is not None:
         return rejected
     trail: list[str] = []
+    exclude, accept = rules.patterns_for(mention.unit_family or "none")
     for rule in exclude:
         fit = rule.fits(mention, ctx)
         if fit is not None:

@@ -122,7 +122,7 @@ def explain_paper(paper: Paper, rules: RuleSet) -> list[Explained]:
             sentences.append((s, e, mentions, early, None))
             continue
         ctx = Context(text, s, e, rules, words)
-        decisions = [d or classify(m, ctx, rules.accept, rules.exclude) for m, d in zip(mentions, early)]
+        decisions = [d or classify(m, ctx, rules) for m, d in zip(mentions, early)]
         _share_within_groups(mentions, decisions)
         _continue_parallel_deltas(text, mentions, decisions)
         sentences.append((s, e, mentions, decisions, ctx))

@@ -74,6 +74,17 @@ class RuleSet:
     hash: str
     files: list[Path] = field(default_factory=list)
     raw: dict[str, list[dict]] = field(default_factory=dict)  # entries as loaded, for tools and tests
+    _by_family: dict = field(default_factory=dict, repr=False)
+
+    def patterns_for(self, family: str) -> tuple[list[PatternRule], list[PatternRule]]:
+        """(exclude, accept) patterns that can fit a number of this unit family, in
+        order: a number is tried against a handful of patterns, not all of them."""
+        found = self._by_family.get(family)
+        if found is None:
+            fits = lambda r: "any" in r.units or family in r.units  # noqa: E731
+            found = ([r for r in self.exclude if fits(r)], [r for r in self.accept if fits(r)])
+            self._by_family[family] = found
+        return found
 
 
 def rule_dirs_from_env() -> list[Path]:
