@@ -154,14 +154,14 @@ class Lexicon:
             last_i -= 1
         spans, words, lows = tokens.spans, tokens.words, tokens.lows
         found: list[Mention] = []
-        i, n, max_words = first_i, last_i, self.max_words
+        n, max_words = last_i, self.max_words
         cs_first, ci_first = self._cs_first, self._ci_first
-        while i < n:
-            w = words[i]
-            if w not in cs_first:
-                if lows[i] not in ci_first:
-                    i += 1  # no alias starts with this word: the common case, one lookup
-                    continue
+        # Words that can start an alias, found in one comprehension: most cannot.
+        starts = [i for i in range(first_i, last_i) if words[i] in cs_first or lows[i] in ci_first]
+        free = first_i  # words before this index are inside a mention already found
+        for i in starts:
+            if i < free:
+                continue
             hit, last, key = None, i, ""
             for j in range(i, min(n, i + max_words)):
                 if j > i and (spans[j][0] - spans[j - 1][1] > 3
@@ -179,9 +179,7 @@ class Lexicon:
             if hit is not None:
                 b = spans[last][1]
                 found.append(Mention(hit, a, b, text[a:b]))
-                i = last + 1
-            else:
-                i += 1
+                free = last + 1
         return found
 
     def _lookup(self, key: str) -> Entry | None:

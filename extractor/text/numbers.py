@@ -37,14 +37,14 @@ _DIGITS = r"""
   (?:(?P<exp_e>[eE][-+]?\d{1,3})(?![\w])|\^\s?(?P<exp_pow>[-+]?\d{1,3}))?
 """
 _WORDS = r"(?P<word>" + "|".join(sorted((regex.escape(w) for w in WORD_NUMBERS), key=len, reverse=True)) + r")"
-_SUFFIX = r"(?P<suffix>(?-i:[kKMBGTb])(?![\w])|\s(?:hundred|thousand|million|billion|trillion)\b)?"
+_SUFFIX = r"(?P<suffix>(?-i:[kKMBGTb])(?![\w])|\s(?i:hundred|thousand|million|billion|trillion)\b)?"
 _NEVER = "(?!x)x"  # an empty group, so that both regexes have the same named groups
 # Digits are everywhere; number words count only before a unit ("three times"), so
 # they get their own regex, tried only just before a unit word (scanning every word
 # of every abstract for thirty number words would cost more than the digits).
 _NUMBER_RE = regex.compile(
     r"(?<![\w.])(?:" + _DIGITS + r"|(?P<word>" + _NEVER + r"))" + _SUFFIX,
-    regex.VERBOSE | regex.IGNORECASE,
+    regex.VERBOSE,  # case-insensitive only where it matters (suffix words): IGNORECASE halves the speed
 )
 _WORD_RE = regex.compile(
     r"(?<![\w.])(?P<sign>" + _NEVER + r")?(?P<num>" + _NEVER + r")?(?P<exp_e>" + _NEVER + r")?(?P<exp_pow>"
