@@ -13,8 +13,6 @@ import bisect
 import unicodedata
 from dataclasses import dataclass, field
 
-import re
-
 import regex
 
 # One-to-one character replacements: positions do not move.
@@ -53,10 +51,24 @@ _REWRITES: list[tuple[str, str]] = [
 ]
 _REWRITE_RE = regex.compile("|".join(f"(?:{p})" for p, _ in _REWRITES), regex.V0)
 _SINGLE = [regex.compile(p) for p, _ in _REWRITES]
-# A cheap test for "some rewrite may apply": most abstracts have none, and the full
-# rewrite regex (lookbehinds, many branches) costs more than everything else here.
-_TRIGGER_SUBSTRINGS = ("\\", "$", "^", "times", "sim", "pm")
-_TRIGGER = re.compile(r"[\\$^]|\dtimes|[\d%]\s*sim\s*\d|\d\s*pm\s*\d")
+_GLUED_WORDS = ("times", "sim", "pm")  # rewritten only right after a number: "300times", "95.8 pm 1.2"
+
+
+def _needs_rewrite(text: str) -> bool:
+    """True when some rewrite may apply. Most abstracts need none, and plain
+    substring searches decide that faster than any regex over the whole text."""
+    if "\\" in text or "$" in text or "^" in text:
+        return True
+    for word in _GLUED_WORDS:
+        i = text.find(word)
+        while i != -1:
+            j = i - 1
+            while j >= 0 and text[j] == " ":
+                j -= 1
+            if j >= 0 and (text[j].isdigit() or text[j] == "%"):
+                return True
+            i = text.find(word, i + 1)
+    return False
 
 
 @dataclass
@@ -100,7 +112,7 @@ def normalize(text: str) -> tuple[str, OffsetMap]:
             text_1to1 = text_1to1.translate({9: " ", 10: " ", 13: " "})
             break
     omap = OffsetMap()
-    if not any(c in text_1to1 for c in _TRIGGER_SUBSTRINGS) or not _TRIGGER.search(text_1to1):
+    if not _needs_rewrite(text_1to1):
         return text_1to1, omap
     out: list[str] = []
     last = 0
