@@ -31,25 +31,12 @@ from extractor.table import SCHEMA, table_metadata
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = sorted((REPO / "data" / "sample").glob("*.txt"))
 PACK = REPO / "data" / "rule_packs" / "graph_edit_distance"
-_RULES_CACHE: dict = {}
 pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword")  # inside dask, with pandas 3.1
 
 
 @pytest.fixture(autouse=True)
-def rules_loaded_once(monkeypatch):
-    """As in test_cli: no LBX_* from the shell, and each rule set compiled once a session."""
-    from extractor.rules import loader
-
-    monkeypatch.delenv("LBX_RULES", raising=False)
-    monkeypatch.delenv("LBX_DEBUG", raising=False)
-    real = loader.load_rules
-
-    def cached(extra_dirs=()):
-        key = tuple(map(str, extra_dirs))
-        if key not in _RULES_CACHE:
-            _RULES_CACHE[key] = real(extra_dirs)
-        return _RULES_CACHE[key]
-    monkeypatch.setattr(loader, "load_rules", cached)
+def _rules_once(clean_env_and_rules_loaded_once):
+    """No LBX_* from the shell; each rule set compiled once a session (conftest.py)."""
 
 
 @pytest.fixture(scope="module")
