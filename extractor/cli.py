@@ -13,6 +13,7 @@ import sys
 import time
 import click
 
+from extractor.extract import MAX_ABSTRACT_CHARS
 from extractor import __version__
 from extractor.sources.errors import InputError
 from extractor.table import OutputError
@@ -142,6 +143,9 @@ def _summary(stats, out: str, seconds: float, update: bool) -> list[str]:
     if stats.skipped:
         reasons = ", ".join(f"{reason}: {n:,}" for reason, n in sorted(stats.skipped.items()))
         lines.append(f"lbx: skipped {sum(stats.skipped.values()):,} papers ({reasons})")
+    if stats.truncated:
+        lines.append(f"lbx: read only the first {MAX_ABSTRACT_CHARS:,} characters of {stats.truncated:,} "
+                     "over-long abstracts")
     if stats.files_skipped:
         lines.append(f"lbx: skipped {len(stats.files_skipped)} unreadable inputs ({'; '.join(stats.files_skipped)})")
     if update:

@@ -101,3 +101,11 @@ def test_output_in_a_read_only_directory(tmp_path):
         assert result.exit_code == 2 and "lbx: error:" in result.output
     finally:
         ro.chmod(0o700)
+
+
+def test_an_over_long_abstract_is_read_in_part_and_counted(tmp_path):
+    (tmp_path / "huge.jsonl").write_bytes(jsonl({"title": "Huge", "abstract": "We reach 91.5% accuracy. " * 200_000}))
+    result = run(["extract", str(tmp_path / "huge.jsonl"), "-o", str(tmp_path / "out.parquet")])
+    assert result.exit_code == 0, result.output
+    assert "read only the first 100,000 characters of 1 over-long abstracts" in result.output
+    assert pq.read_table(tmp_path / "out.parquet").num_rows == 4000  # one per sentence within the cut
