@@ -57,13 +57,15 @@ class Context:
     patterns or the cue patterns settle never needs them, and the look-up is the
     costliest step of the engine."""
 
-    __slots__ = ("text", "start", "end", "known_names", "_rules", "_words", "_metrics", "_datasets")
+    __slots__ = ("text", "start", "end", "known_names", "previous_datasets", "_rules", "_words", "_metrics",
+                 "_datasets")
 
     def __init__(self, text: str, start: int, end: int, rules: RuleSet | None = None, words=None,
                  metrics: list[Mention] | None = None, datasets: list[Mention] | None = None):
         self.text, self.start, self.end, self._rules, self._words = text, start, end, rules, words
         self._metrics, self._datasets = metrics, datasets
         self.known_names: set[str] = set()  # surfaces of metrics and datasets: never a method
+        self.previous_datasets: list[Mention] = []  # of the sentence before ("on A, B and C. ... respectively")
 
     def _look_up(self) -> None:
         words = tokenize(self.text, self.start, self.end)  # this sentence's words, for both lexicons
@@ -113,7 +115,8 @@ def explain_paper(paper: Paper, rules: RuleSet) -> list[Explained]:
     sentences = []
     words = AbstractWords(text)
     starts = [m.start for m in numbers]
-    for s, e in split_sentences(text):
+    spans = split_sentences(text)
+    for s, e in spans:
         lo, hi = bisect.bisect_left(starts, s), bisect.bisect_left(starts, e)
         mentions, early = numbers[lo:hi], early_all[lo:hi]
         if not mentions:
@@ -142,6 +145,10 @@ def explain_paper(paper: Paper, rules: RuleSet) -> list[Explained]:
             out.extend(Explained(m, d, None, []) for m, d in zip(mentions, decisions))
             continue
         ctx.known_names = known
+        k = spans.index((s, e))
+        if k > 0:
+            ps, pe = spans[k - 1]
+            ctx.previous_datasets = [d for d in all_datasets if ps <= d.start and d.end <= pe]
         fields = _attach_all(mentions, decisions, ctx, own_name)
         if default_dataset and not ctx.datasets:
             for f in fields:

@@ -50,8 +50,9 @@ def aligned_datasets(group: list, ctx) -> list | None:
         return None
     after = [d for d in ctx.datasets if d.start >= group[0].end]
     if not after and "respectively" in ctx.text[ctx.start:ctx.end]:
-        # "On LibriSpeech test-clean and test-other, it obtains 2.9% and 6.8% WER, respectively"
-        after = [d for d in ctx.datasets if d.end <= group[0].start]
+        # "On LibriSpeech test-clean and test-other, it obtains 2.9% and 6.8% WER, respectively";
+        # "... on three datasets: A, B, and C. ... gains of 12.1, 6.5, and 2.9 points, respectively"
+        after = [d for d in ctx.datasets if d.end <= group[0].start] or list(ctx.previous_datasets)
     if len(after) == 1:
         listed = _SPLIT_LIST.match(ctx.text, after[0].end)
         if listed:  # "71.2% and 68.2% AMOTA on the nuScenes validation and test split, respectively"

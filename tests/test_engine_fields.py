@@ -1,0 +1,65 @@
+"""How the engine attaches metric, dataset and method, on sentences written the
+way abstracts write them (none of them from the dev gold)."""
+from __future__ import annotations
+
+import pytest
+
+from extractor.extract import extract_paper
+from extractor.rules.loader import load_rules
+from extractor.sources.paper import Paper
+
+RULES = load_rules()
+
+
+def records(abstract: str, title: str = "A Study"):
+    return [(r.value, r.kind, r.metric, r.dataset, r.method, r.role)
+            for r in extract_paper(Paper("p", title, abstract, "test"), RULES)]
+
+
+def test_respectively_pairs_with_datasets_of_the_previous_sentence():
+    out = records("We compare PODNet with three models on three datasets: CIFAR100, ImageNet100, and "
+                  "ImageNet1000. PODNet shows accuracy gains of 12.10, 6.51, and 2.85 percentage points, respectively.")
+    assert [(v, d) for v, _, _, d, _, _ in out] == [(12.10, "CIFAR-100"), (6.51, "ImageNet-100"),
+                                                     (2.85, "ImageNet-1K")]
+
+
+def test_split_lists_pair_with_numbers():
+    out = records("On LibriSpeech test-clean and test-other, Whisper-Lite obtains 2.9% and 6.8% WER, respectively.")
+    assert [(v, m, d, who) for v, _, m, d, who, _ in out] == [
+        (2.9, "word error rate", "LibriSpeech test-clean", "Whisper-Lite"),
+        (6.8, "word error rate", "LibriSpeech test-other", "Whisper-Lite")]
+
+
+def test_a_dataset_named_with_its_metric_wins_over_a_later_one():
+    out = records("StepWise improves GSM8K accuracy from 56.8% to 71.2% for Llama 2 70B and pass@1 on "
+                  "HumanEval by 8.5 points.", title="StepWise: Prompting Step by Step")
+    assert out == [(56.8, "score", "accuracy", "GSM8K", "baseline", "baseline"),
+                   (71.2, "score", "accuracy", "GSM8K", "StepWise", "proposed"),
+                   (8.5, "delta", "pass@1", "HumanEval", "StepWise", "proposed")]
+
+
+def test_a_gain_over_the_previous_best_belongs_to_the_paper():
+    out = records("SwinV3 reaches 58.7 box AP on COCO test-dev, surpassing the previous best by +2.1 box AP.",
+                  title="SwinV3: Hierarchical Transformers")
+    assert out == [(58.7, "score", "box AP", "COCO test-dev", "SwinV3", "proposed"),
+                   (2.1, "delta", "box AP", "COCO test-dev", "SwinV3", "proposed")]
+
+
+def test_former_state_of_the_art_is_a_baseline():
+    out = records("We surpass the former state-of-the-art performance of 26.90% word error rate on LRS3.")
+    assert out[0][4:] == ("prior state of the art", "baseline")
+
+
+@pytest.mark.parametrize("text,metric", [
+    ("It reduces the number of function evaluations from 1000 to 20.", "number of function evaluations"),
+    ("We reduce the size of a BERT model by 40%.", "size of a BERT model"),
+    ("The distilled model is 8 times smaller.", "size"),
+    ("Test-time adaptation reduces these violations by up to 68.7%.", "violations"),
+])
+def test_metrics_named_by_the_sentence(text, metric):
+    assert records(text)[-1][2] == metric
+
+
+def test_parallel_deltas_stay_deltas():
+    out = records("GRAPHIX-T5 outperforms T5-large by 5.7% on exact match accuracy and 6.6% on execution accuracy.")
+    assert [(v, k) for v, k, *_ in out] == [(5.7, "delta"), (6.6, "delta")]
