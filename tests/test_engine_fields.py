@@ -63,3 +63,8 @@ def test_metrics_named_by_the_sentence(text, metric):
 def test_parallel_deltas_stay_deltas():
     out = records("GRAPHIX-T5 outperforms T5-large by 5.7% on exact match accuracy and 6.6% on execution accuracy.")
     assert [(v, k) for v, k, *_ in out] == [(5.7, "delta"), (6.6, "delta")]
+
+
+def test_the_share_of_a_quality_kept_names_its_metric():
+    out = records("The student retains 97% of its language understanding capabilities while being 60% faster.")
+    assert [(v, m) for v, _, m, *_ in out] == [(97.0, "language understanding capabilities"), (60.0, "speed")]

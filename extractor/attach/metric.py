@@ -26,6 +26,10 @@ _GENERIC_BEFORE = regex.compile(
     r"([a-z][\w-]*(?:\s[a-z][\w-]*){0,2}?(?:\s+of\s+(?:the\s+|a\s+|an\s+)?[a-z][\w-]*(?:\s[a-z][\w-]*){0,2}?)?)"
     r"\s+(?:by|from|of)\s+(?:\w+\s+){0,3}?$",
     regex.IGNORECASE)
+# "retaining 97% of its language understanding capabilities": the share of a quality kept
+_SHARE_OF = regex.compile(r"\s+of\s+(?:its|their|the)\s+(?:original\s+|full\s+|teacher'?s?\s+)?"
+                          r"((?:[a-z][\w-]*\s){0,3}?[a-z][\w-]*)(?=\s*(?:[,.;)]|\s(?:and|while|with|at|on|in)\b|$))",
+                          regex.IGNORECASE)
 _PERFORMS = regex.compile(r"\bperform(?:s|ed|ing)?\s+(?:at|with|to|around|about)?\s*(?:an?\s+)?(?:[a-z]+\s+)?$",
                           regex.IGNORECASE)
 _STOP_GENERIC = {"it", "this", "them", "results", "models", "model", "method", "methods", "baseline",
@@ -88,6 +92,9 @@ def attach_metric(mention, decision, ctx) -> MetricChoice:
     g = _GENERIC_BEFORE.search(text, max(ctx.start, mention.start - 80), mention.start)
     if g and g.group(1).split()[0].lower() not in _STOP_GENERIC:
         cands.append(MetricChoice(g.group(1), None, "object of the change verb", 1.0))
+    g = _SHARE_OF.match(text, mention.end, ctx.end)
+    if g and mention.unit == "%" and g.group(1).split()[0].lower() not in _STOP_GENERIC:
+        cands.append(MetricChoice(g.group(1), None, "'N% of its X'", 1.1))
     if _PERFORMS.search(text, max(ctx.start, mention.start - 40), mention.start):
         cands.append(MetricChoice("performance", None, "'performs at N'", 1.0))
     if mention.unit in _UNIT_DEFAULT:
