@@ -21,7 +21,8 @@ _PRIOR_NEAR = regex.compile(
     r"(?:\s+(?:performance|result|results|accuracy|score|error|method|model))?\s+(?:of|at|is|was|with)?\s*"
     r"(?:(?!(?:by|over|than|to|from)\b)[\w\-]+\s+){0,2}?(?:of\s+)?(?:only\s+|about\s+|around\s+)?$",
     regex.IGNORECASE)
-_NAME_AFTER = regex.compile(r"^\s*(?:%|\w+)?\s*(?:by|of|for|from)\s+([A-Z][\w\-+.^/]*[A-Za-z0-9])")
+# matched at the number's end (so no "^": it would only match at the start of the text)
+_NAME_AFTER = regex.compile(r"\s*(?:%|\w+)?\s*(?:by|of|for|from)\s+([A-Z][\w\-+.^/]*[A-Za-z0-9])")
 _SUBJECT_BASELINE = regex.compile(r"\b(?:baselines?|previous|prior|former|existing|competing)\b[^,;]*$",
                                   regex.IGNORECASE)
 OURS = "(ours)"
