@@ -233,12 +233,21 @@ def _attach_all(mentions, decisions, ctx: Context, own_name):
     """Fields for every accepted number; list members share metric and are paired
     with datasets in order where the sentence lists them."""
     fields = []
+    group_ends: dict[int, int] = {}  # where each number's list or range ends
+    for key in ("list_id", "range_id"):
+        ends: dict[int, int] = {}
+        for m in mentions:
+            if getattr(m, key) is not None:
+                ends[getattr(m, key)] = max(ends.get(getattr(m, key), 0), m.end)
+        for m in mentions:
+            if getattr(m, key) is not None:
+                group_ends[id(m)] = max(group_ends.get(id(m), 0), ends[getattr(m, key)])
     for m, d in zip(mentions, decisions):
         if not d.accepted:
             fields.append([None, None, None, None, [], None, 0.0])
             continue
         choice = attach_metric(m, d, ctx)
-        dataset, _, why_d = attach_dataset(m, ctx, choice.mention)
+        dataset, _, why_d = attach_dataset(m, ctx, choice.mention, group_ends.get(id(m)))
         method, role, why_r = attach_method(m, d, ctx, own_name)
         fields.append([choice.name, dataset, method, role, [choice.why, why_d, why_r], choice.entry, choice.strength])
     _align_groups(mentions, decisions, fields, ctx)

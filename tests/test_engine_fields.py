@@ -68,3 +68,17 @@ def test_parallel_deltas_stay_deltas():
 def test_the_share_of_a_quality_kept_names_its_metric():
     out = records("The student retains 97% of its language understanding capabilities while being 60% faster.")
     assert [(v, m) for v, _, m, *_ in out] == [(97.0, "language understanding capabilities"), (60.0, "speed")]
+
+
+def test_a_dataset_after_another_measurement_is_not_this_numbers():
+    out = records("LongRet improves nDCG@10 on BEIR by 4.2 points on average and recall@100 from 71.3 to 78.9 "
+                  "on MS MARCO.", title="LongRet: Long Retrieval")
+    assert [(v, m, d) for v, _, m, d, *_ in out] == [(4.2, "nDCG@10", "BEIR"), (71.3, "R@100", "MS MARCO"),
+                                                     (78.9, "R@100", "MS MARCO")]
+
+
+def test_parallel_lists_pair_with_the_datasets_before_them():
+    out = records("Our system obtains 31.2 BLEU on WMT14 En-De and 43.9 BLEU on WMT14 En-Fr, improvements of "
+                  "+1.4 and +0.9 over the Transformer big model.")
+    assert [(v, k, d) for v, k, _, d, *_ in out] == [(31.2, "score", "WMT14 En-De"), (43.9, "score", "WMT14 En-Fr"),
+                                                     (1.4, "delta", "WMT14 En-De"), (0.9, "delta", "WMT14 En-Fr")]

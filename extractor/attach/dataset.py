@@ -17,6 +17,14 @@ _COMPOUND = regex.compile(r"-(?:trained|pretrained|pre-trained|based|style|like|
 # "AP on the challenging", "% top-1 accuracy on" ... but no clause break.
 _LEADS_TO = regex.compile(r"[^,;()]{0,50}?\b(?:on|in|for|at|across|over|of|from|using)\s+(?:the\s+)?"
                           r"(?:[\w\-]+\s+){0,3}?|\s*(?:\(\s*)?", regex.IGNORECASE)
+# Another number between a number and a dataset: the dataset is that number's ("by 4.2
+# points on average and recall from 71.3 to 78.9 on MS MARCO"). "top-1" is not a number here.
+_OTHER_NUMBER = regex.compile(r"(?<![\w-])\d+(?:\.\d+)?(?![\w-])")
+
+
+def _another_measurement(ctx, lo: int, hi: int) -> bool:
+    """Another number with a metric of its own stands between lo and hi."""
+    return bool(_OTHER_NUMBER.search(ctx.text, lo, hi)) and any(lo <= m.start and m.end <= hi for m in ctx.metrics)
 _SPLIT_WORD = r"(?:test[\s-]dev|test[\s-]std|test[\s-]clean|test[\s-]other|dev[\s-]clean|dev[\s-]other|validation|val|test|dev|train)"
 # "the nuScenes validation and test split(s)", "LibriSpeech test-clean and test-other"
 _SPLIT_LIST = regex.compile(rf"[\s-]*({_SPLIT_WORD}(?:\s*,\s*{_SPLIT_WORD})*\s*,?\s+(?:and|&)\s+{_SPLIT_WORD})\b"
@@ -49,10 +57,15 @@ def aligned_datasets(group: list, ctx) -> list | None:
     if len(group) < 2:
         return None
     after = [d for d in ctx.datasets if d.start >= group[0].end]
-    if not after and "respectively" in ctx.text[ctx.start:ctx.end]:
-        # "On LibriSpeech test-clean and test-other, it obtains 2.9% and 6.8% WER, respectively";
-        # "... on three datasets: A, B, and C. ... gains of 12.1, 6.5, and 2.9 points, respectively"
-        after = [d for d in ctx.datasets if d.end <= group[0].start] or list(ctx.previous_datasets)
+    if not after:
+        before = [d for d in ctx.datasets if d.end <= group[0].start]
+        if "respectively" in ctx.text[ctx.start:ctx.end]:
+            # "On LibriSpeech test-clean and test-other, it obtains 2.9% and 6.8% WER, respectively";
+            # "... on three datasets: A, B, and C. ... gains of 12.1, 6.5, and 2.9 points, respectively"
+            after = before or list(ctx.previous_datasets)
+        elif len({d.entry.name for d in before}) == len(before) == len(group):
+            # "31.2 BLEU on En-De and 43.9 BLEU on En-Fr, improvements of +1.4 and +0.9"
+            after = before
     if len(after) == 1:
         listed = _SPLIT_LIST.match(ctx.text, after[0].end)
         if listed:  # "71.2% and 68.2% AMOTA on the nuScenes validation and test split, respectively"
@@ -64,9 +77,11 @@ def aligned_datasets(group: list, ctx) -> list | None:
     return None
 
 
-def attach_dataset(mention, ctx, metric_mention=None):
-    """Return (dataset name or None, Entry or None, how it was found)."""
+def attach_dataset(mention, ctx, metric_mention=None, group_end=None):
+    """Return (dataset name or None, Entry or None, how it was found). `group_end`
+    is where the number's list or range ends ("+5.3% and +11.0% top-1 ... on X")."""
     text = ctx.text
+    tail = max(mention.end, group_end or 0)
     datasets = [d for d in ctx.datasets if not _COMPOUND.match(text, d.end)]
     if metric_mention is not None:
         for d in datasets:
@@ -74,6 +89,7 @@ def attach_dataset(mention, ctx, metric_mention=None):
                 return dataset_name(d, text), d.entry, "dataset named with the metric"
     for d in datasets:
         if mention.end <= d.start <= mention.end + RIGHT_REACH and not _BLOCK.search(text, mention.end, d.start) \
+                and not _another_measurement(ctx, tail, d.start) \
                 and _LEADS_TO.fullmatch(text, mention.end, d.start):
             return dataset_name(d, text), d.entry, "dataset named after the number"
     before = [d for d in datasets if d.end <= mention.start and not _BLOCK.search(text, d.end, mention.start)]
