@@ -143,7 +143,30 @@ def _umask() -> int:
     return mask
 
 
-class TableWriter:
+class AtomicOutput:
+    """Commit on a clean exit of the `with` block, abort on any exception (Ctrl-C
+    and SIGTERM included): the one place that decides between the two, for the
+    file writer here and the dataset-directory writer in `extractor.run.dataset`."""
+
+    def _commit(self) -> None:  # pragma: no cover - subclasses define it
+        raise NotImplementedError
+
+    def _abort(self) -> None:  # pragma: no cover - subclasses define it
+        raise NotImplementedError
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if exc_type is not None:
+            self._abort()
+            return False
+        try:
+            self._commit()
+        except BaseException:
+            self._abort()
+            raise
+        return False
+
+
+class TableWriter(AtomicOutput):
     """Streams results into a Parquet file that appears only when complete.
 
     Rows go to a hidden temporary file beside the target (same directory, so the
@@ -209,25 +232,17 @@ class TableWriter:
             self.rows_written += table.num_rows
         self._pending, self._pending_rows = [], 0
 
-    def __exit__(self, exc_type, exc, tb) -> bool:
-        if exc_type is not None:
-            self._abort()
-            return False
-        try:
-            self._flush()
-            self._writer.close()
-            self._writer = None
-            self._file.flush()
-            os.fsync(self._file.fileno())
-            self._file.close()
-            self._file = None
-            os.replace(self._tmp, self.path)
-            self._tmp = None
-            _fsync_dir(os.path.dirname(os.path.abspath(self.path)))
-        except BaseException:
-            self._abort()
-            raise
-        return False
+    def _commit(self) -> None:
+        self._flush()
+        self._writer.close()
+        self._writer = None
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+        self._file = None
+        os.replace(self._tmp, self.path)
+        self._tmp = None
+        _fsync_dir(os.path.dirname(os.path.abspath(self.path)))
 
     def _abort(self) -> None:
         # Unlink first: it is the step that matters, and the quickest, should a

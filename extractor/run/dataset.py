@@ -36,7 +36,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from extractor.result import Result
-from extractor.table import (ROW_GROUP_ROWS, SCHEMA, OutputError, _file_metadata, _fsync_dir, _umask,
+from extractor.table import (ROW_GROUP_ROWS, SCHEMA, AtomicOutput, OutputError, _file_metadata, _fsync_dir, _umask,
                              dictionary_columns, results_to_table)
 
 PARTITION = "year"
@@ -96,7 +96,7 @@ def partition_names(table: pa.Table) -> list[tuple[str, pa.Table]]:
     return out
 
 
-class DatasetWriter:
+class DatasetWriter(AtomicOutput):
     """Streams results into a partitioned dataset directory that appears only when
     complete; the same interface as `TableWriter` (`write`, `write_arrow`, `with`)."""
 
@@ -155,27 +155,19 @@ class DatasetWriter:
                                                    use_dictionary=dictionary_columns(self.schema))
         return self._writers[name]
 
-    def __exit__(self, exc_type, exc, tb) -> bool:
-        if exc_type is not None:
-            self._abort()
-            return False
-        try:
-            for name in list(self._pending):
-                self._flush(name)
-            if not self._writers:  # zero rows is a valid table: one empty file keeps the schema
-                self._writer(f"{PARTITION}={UNKNOWN}")
-            for name in list(self._writers):
-                self._writers.pop(name).close()
-                _fsync_file(os.path.join(self._tmp, name, PART_FILE))
-                _fsync_dir(os.path.join(self._tmp, name))
-            _fsync_dir(self._tmp)
-            replace_dir(self._tmp, self.path)
-            self._tmp = None
-            _fsync_dir(os.path.dirname(os.path.abspath(self.path)))
-        except BaseException:
-            self._abort()
-            raise
-        return False
+    def _commit(self) -> None:
+        for name in list(self._pending):
+            self._flush(name)
+        if not self._writers:  # zero rows is a valid table: one empty file keeps the schema
+            self._writer(f"{PARTITION}={UNKNOWN}")
+        for name in list(self._writers):
+            self._writers.pop(name).close()
+            _fsync_file(os.path.join(self._tmp, name, PART_FILE))
+            _fsync_dir(os.path.join(self._tmp, name))
+        _fsync_dir(self._tmp)
+        replace_dir(self._tmp, self.path)
+        self._tmp = None
+        _fsync_dir(os.path.dirname(os.path.abspath(self.path)))
 
     def _abort(self) -> None:
         tmp, self._tmp = self._tmp, None
