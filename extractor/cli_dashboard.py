@@ -59,11 +59,17 @@ def run(cmd: list[str]) -> int:
     try:
         return proc.wait()
     except BaseException:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop(proc)
         raise
+
+
+def stop(proc: subprocess.Popen, grace: float = 10) -> None:
+    """Terminate a server, and kill it if it has not gone within `grace` seconds."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

@@ -20,7 +20,7 @@ from extractor.attach.metric import attach_metric
 from extractor.classify import Decision, classify, grammar_reject
 from extractor.quantities import normalize_value
 from extractor.result import Result
-from extractor.rules.lexicon import Mention, tokenize
+from extractor.rules.lexicon import Entry, Mention, tokenize
 from extractor.rules.loader import RuleSet
 from extractor.sources.paper import Paper
 from extractor.text.normalize import normalize
@@ -33,22 +33,6 @@ _DATASET_PHRASE = regex.compile(
     r"(?:dataset|benchmark|corpus|suite|challenge|leaderboard)s?\b")
 
 
-class AbstractWords:
-    """The abstract's words for the lexicons, cut on first use and then shared by
-    every sentence and by the whole-abstract look-ups."""
-
-    __slots__ = ("text", "_tokens")
-
-    def __init__(self, text: str):
-        self.text, self._tokens = text, None
-
-    @property
-    def tokens(self):
-        if self._tokens is None:
-            self._tokens = tokenize(self.text)
-        return self._tokens
-
-
 class Context:
     """A sentence as the rules see it: the normalized text of the whole abstract,
     the sentence bounds, and the lexicon mentions inside the sentence.
@@ -57,13 +41,12 @@ class Context:
     patterns or the cue patterns settle never needs them, and the look-up is the
     costliest step of the engine."""
 
-    __slots__ = ("text", "start", "end", "known_names", "previous_datasets", "_rules", "_words", "_metrics",
-                 "_datasets")
+    __slots__ = ("text", "start", "end", "known_names", "previous_datasets", "_rules", "_metrics", "_datasets")
 
-    def __init__(self, text: str, start: int, end: int, rules: RuleSet | None = None, words=None,
-                 metrics: list[Mention] | None = None, datasets: list[Mention] | None = None):
-        self.text, self.start, self.end, self._rules, self._words = text, start, end, rules, words
-        self._metrics, self._datasets = metrics, datasets
+    def __init__(self, text: str, start: int, end: int, rules: RuleSet):
+        self.text, self.start, self.end, self._rules = text, start, end, rules
+        self._metrics: list[Mention] | None = None
+        self._datasets: list[Mention] | None = None
         self.known_names: set[str] = set()  # surfaces of metrics and datasets: never a method
         self.previous_datasets: list[Mention] = []  # of the sentence before ("on A, B and C. ... respectively")
 
@@ -113,39 +96,37 @@ def explain_paper(paper: Paper, rules: RuleSet) -> list[Explained]:
     if all(d is not None for d in early_all):  # no number could be a result: done, no sentence split
         return [Explained(m, d, None, []) for m, d in zip(numbers, early_all)]
     sentences = []
-    words = AbstractWords(text)
     starts = [m.start for m in numbers]
     spans = split_sentences(text)
-    for s, e in spans:
+    for k, (s, e) in enumerate(spans):
         lo, hi = bisect.bisect_left(starts, s), bisect.bisect_left(starts, e)
         mentions, early = numbers[lo:hi], early_all[lo:hi]
         if not mentions:
             continue
         if all(d is not None for d in early):
-            sentences.append((s, e, mentions, early, None))
+            sentences.append((k, s, e, mentions, early, None))
             continue
-        ctx = Context(text, s, e, rules, words)
+        ctx = Context(text, s, e, rules)
         decisions = [d or classify(m, ctx, rules) for m, d in zip(mentions, early)]
         _share_within_groups(mentions, decisions)
         _continue_parallel_deltas(text, mentions, decisions)
-        sentences.append((s, e, mentions, decisions, ctx))
+        sentences.append((k, s, e, mentions, decisions, ctx))
     # Second pass, only for abstracts with results: what the whole abstract says
     # (the paper's method name, its one dataset) and the fields of each result.
     if not any(d.accepted for *_, decisions, _ in sentences for d in decisions):
-        return [Explained(m, d, None, []) for _, _, ms, ds, _ in sentences for m, d in zip(ms, ds)]
-    tokens = words.tokens
+        return [Explained(m, d, None, []) for _, _, _, ms, ds, _ in sentences for m, d in zip(ms, ds)]
+    tokens = tokenize(text)  # only abstracts with results get here
     all_datasets = rules.datasets.find(text, tokens=tokens)
     known = {m.text for m in all_datasets} | {m.text for m in rules.metrics.find(text, tokens=tokens)}
     only = {m.entry.name for m in all_datasets}
     default_dataset = next(iter(only)) if len(only) == 1 else dataset_from_title(paper.title)
     own_name = paper_method(paper.title, text, known)
     out: list[Explained] = []
-    for s, e, mentions, decisions, ctx in sentences:
+    for k, s, e, mentions, decisions, ctx in sentences:
         if ctx is None:
             out.extend(Explained(m, d, None, []) for m, d in zip(mentions, decisions))
             continue
         ctx.known_names = known
-        k = spans.index((s, e))
         if k > 0:
             ps, pe = spans[k - 1]
             ctx.previous_datasets = [d for d in all_datasets if ps <= d.start and d.end <= pe]
@@ -168,8 +149,6 @@ def _datasets_in(text: str, s: int, e: int, rules: RuleSet, tokens) -> list[Ment
     """Lexicon datasets plus names the sentence itself calls a dataset or benchmark."""
     found = rules.datasets.find(text, s, e, tokens)
     taken = [(d.start, d.end) for d in found]
-    from extractor.rules.lexicon import Entry
-
     for m in _DATASET_PHRASE.finditer(text, s, e, timeout=1.0):
         a, b = m.span(1)
         if not any(a < y and x < b for x, y in taken):

@@ -14,14 +14,14 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from test_dashboard import APP, COCO, LRS3, REPO, fixture_rows, write_results
+from extractor.cli_dashboard import stop, streamlit_command
+from test_dashboard import COCO, LRS3, REPO, fixture_rows, write_results
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -61,22 +61,18 @@ def server(tmp_path_factory):
     results = write_results(tmp_path_factory.mktemp("browser") / "results.parquet", fixture_rows())
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != "LBX_RESULTS"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none", "--client.toolbarMode", "minimal", "--", str(results)],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # the command `lbx dashboard --headless --port PORT` runs, bound to loopback and
+    # without a file watcher (the test never edits the file)
+    cmd = streamlit_command(str(results), port, headless=True)
+    cut = cmd.index("--")
+    cmd[cut:cut] = ["--server.address", "127.0.0.1", "--server.fileWatcherType", "none"]
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, proc)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 def test_dashboard_in_a_browser(server, tmp_path):

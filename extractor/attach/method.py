@@ -7,8 +7,6 @@ import regex
 _TITLE_NAME = regex.compile(r"^\s*([^:]{1,48}?)\s*:\s+\S")
 _NAMED = regex.compile(
     r"\b(?:called|named|dubbed|termed|coined|abbreviated\s+as)\s+[\"']?([A-Z][\w\-+^]*(?:[\s-][A-Z][\w\-+^]*)?)")
-_PROPOSE_ACRONYM = regex.compile(
-    r"\b(?:propose|present|introduce|develop|design|build|release)s?\b[^.]{0,140}?\(([A-Z][\w\-+^]*[A-Z0-9][\w\-+^]*)\)")
 _PROPOSE_NAME = regex.compile(
     r"\b(?:propose|present|introduce|develop|design|release)s?\s+([A-Z][a-z]*[A-Z][\w\-+^]*|[A-Z]{2,}[\w\-+^]*)\b")
 _OURS = regex.compile(r"\b([A-Z][\w\-+^]*)\s*\(ours\)")

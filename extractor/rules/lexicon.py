@@ -31,7 +31,6 @@ class Mention:
 
 
 _SEP_CLASS = r"\s\-\u2010-\u2015\u2190-\u21ff,;"
-_TOKEN_RE = re.compile(rf"[^{_SEP_CLASS}]+")  # stdlib re: faster for this simple class
 _PAIR_RE = re.compile(rf"([^{_SEP_CLASS}]*)([{_SEP_CLASS}]*)")
 _SEPARATORS = " \t\n-\u2010\u2011\u2012\u2013\u2014\u2015"
 # What may separate the words of one alias: spaces, hyphens, and the brackets or "!"
@@ -41,19 +40,6 @@ _DROP_BRACKETS = str.maketrans("", "", "()[]")
 _STRIP_LEFT = "([{\"'`"
 _STRIP_RIGHT = ")]}\"'`,;:.!?"
 MAX_WORDS = 8  # longest alias, in words, the matcher tries
-
-
-def _words(text: str, lo: int = 0, hi: int | None = None):
-    """(span, word) of the tokens of text[lo:hi] as the matcher sees them."""
-    hi = len(text) if hi is None else hi
-    for m in _TOKEN_RE.finditer(text, lo, hi):
-        a, b = m.span()
-        while a < b and text[a] in _STRIP_LEFT:
-            a += 1
-        while b > a and text[b - 1] in _STRIP_RIGHT:
-            b -= 1
-        if a < b:
-            yield (a, b), text[a:b].translate(_DROP_BRACKETS)
 
 
 @dataclass(slots=True)
@@ -89,7 +75,7 @@ def tokenize(text: str, lo: int = 0, hi: int | None = None) -> Tokens:
 def fold(alias: str, case_sensitive: bool) -> str:
     """The lookup key of a surface: its words joined without separators, brackets
     and edge punctuation; case folded unless the alias is case-sensitive."""
-    key = "".join(w for _, w in _words(alias))
+    key = "".join(tokenize(alias).words)
     return key if case_sensitive else key.lower()
 
 
@@ -129,7 +115,7 @@ class Lexicon:
             if not key:
                 continue
             (self._cs if cs else self._ci).setdefault(key, entry)
-            words = [w for _, w in _words(alias)]
+            words = tokenize(alias).words
             prefixes = self._cs_prefixes if cs else self._ci_prefixes
             for k in range(1, len(words)):
                 part = "".join(words[:k])

@@ -35,6 +35,9 @@ class UnitTable:
 
     def __init__(self, units: list[Unit], surfaces: dict[str, list[str]]):
         self.units = {u.id: u for u in units}
+        self._by_symbol = {}
+        for u in units:
+            self._by_symbol.setdefault(u.symbol, u)
         after, before = [], []
         for u in units:
             for i, s in enumerate(surfaces[u.id]):
@@ -56,10 +59,7 @@ class UnitTable:
         return self._result(m)
 
     def by_symbol(self, symbol: str | None) -> Unit | None:
-        for u in self.units.values():
-            if u.symbol == symbol:
-                return u
-        return None
+        return self._by_symbol.get(symbol)
 
     def _result(self, m) -> UnitMatch | None:
         if not m or m.end() == m.start():
