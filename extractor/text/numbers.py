@@ -198,12 +198,28 @@ def _read_mention(text: str, m: regex.Match, units: UnitTable, hi: int) -> Numbe
                     and bool(_YEAR.fullmatch(m.group("num"))))
     if not word and unit is None and len(raw_num) == 2 and sign is None:
         prev = _YEAR_BEFORE.search(text, max(0, start - 5), start)
-        if prev and (int(prev.group(1)) + 1) % 100 == int(raw_num):
+        first, second = (_as_int(prev.group(1)), _as_int(raw_num)) if prev else (None, None)
+        if first is not None and second is not None and (first + 1) % 100 == second:
             mention.year = True  # the second year of "2013-14", "2019/20"
     if not word and _in_url(text, num_start):
         mention.glued_name = True  # digits of a URL are part of a name
         mention.flags.append("url")
     return mention
+
+
+def _as_int(digits: str) -> int | None:
+    """The digits as an int, or None when `int()` cannot read them.
+
+    `regex`'s `\\d` follows a newer Unicode than Python's `int()` (digits such as
+    U+10D40 match but do not convert), and "2019-.5" gives the two characters ".5":
+    neither may abort the run, and neither is the second year of a "2013-14".
+    """
+    if not digits.isdecimal():
+        return None
+    try:
+        return int(digits)
+    except ValueError:
+        return None
 
 
 def _in_url(text: str, pos: int) -> bool:
