@@ -109,7 +109,10 @@ def match(golds: Sequence[dict], preds: Sequence[dict], fields: Sequence[str]) -
         for pi, p in enumerate(preds):
             if pi in used or not value_ok(g["value"], p.get("value")):
                 continue
-            if all(field_ok(g.get(f), p.get(f)) for f in fields):
+            # a field matches on its canonical name or on the name as printed (`*_text`)
+            if all(field_ok(g.get(f), p.get(f)) or
+                   (norm(p.get(f + "_text")) is not None and field_ok(g.get(f), p.get(f + "_text")))
+                   for f in fields):
                 used.add(pi)
                 hits.append((gi, pi))
                 break

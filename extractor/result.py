@@ -36,4 +36,9 @@ class Result:
     confidence: float
     extractor_version: str
     url: str | None = None  # link to the paper (source's url, or arXiv from the id)
+    # The names as printed in the abstract, beside the canonical ones above ("top-1 acc."
+    # beside "top-1 accuracy"; "IN-1k" beside "ImageNet"): users search for either.
+    metric_text: str | None = None
+    dataset_text: str | None = None
+    method_text: str | None = None
     notes: list[str] = field(default_factory=list)  # why fields were chosen (for `lbx rules explain`)

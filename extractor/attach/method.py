@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import regex
 
+from extractor.text.abbreviations import find_definitions
+
 _TITLE_NAME = regex.compile(r"^\s*([^:]{1,48}?)\s*:\s+\S")
 _NAMED = regex.compile(
     r"\b(?:called|named|dubbed|termed|coined|abbreviated\s+as)\s+[\"']?([A-Z][\w\-+^]*(?:[\s-][A-Z][\w\-+^]*)?)")
@@ -118,6 +120,8 @@ def _name_candidates(title: str, abstract: str, known: set[str]) -> list[tuple[i
             score += 3
             presented.add(name)
         scores[name] = score
+    _score_definitions(title, abstract, known, scores, presented)
+    _score_introduced_phrases(abstract, known, scores, presented)
     prefix = _TITLE_NAME.match(title)
     title_names = set(_TITLE_WORDS.findall(title)) | {m.group(1) for m in _NAME_TOKEN.finditer(title)}
     for name in list(scores):
@@ -128,6 +132,65 @@ def _name_candidates(title: str, abstract: str, known: set[str]) -> list[tuple[i
             scores[name] += 4  # "Nested Hierarchical Transformer: ..." and NesT in the abstract
             presented.add(name)
     return sorted(((v, k) for k, v in scores.items() if k in presented), reverse=True)
+
+
+_CONTENT_WORD = regex.compile(r"[A-Za-z][\w\-]*")
+
+
+def _title_overlap(long_form: str, title: str) -> float:
+    """Share of the long form's words that the title prints ("smooth adversarial
+    training (SAT)" under the title "Smooth Adversarial Training")."""
+    words = [w.lower() for w in _CONTENT_WORD.findall(long_form) if len(w) > 2]
+    if not words:
+        return 0.0
+    in_title = {w.lower() for w in _CONTENT_WORD.findall(title)}
+    return sum(w in in_title for w in words) / len(words)
+
+
+def _score_definitions(title: str, abstract: str, known: set[str], scores: dict, presented: set) -> None:
+    """A short form the paper defines for what it introduces ("we propose
+    low-rank adaptive label smoothing (LORAS)") or for its title's phrase is the
+    paper's name, whatever the case of its long form and even where a lexicon
+    knows the letters for something else."""
+    for d in find_definitions(abstract):
+        name = d.short
+        if not _NAME_TOKEN.fullmatch(name) or _generic(name, known - {name}) or _DATASET_NEXT.match(abstract, d.end + 1):
+            continue
+        intro = _INTRO.search(abstract[max(0, d.start - 90):d.start] + " ") is not None
+        overlap = _title_overlap(d.long, title) >= 0.6
+        if intro or overlap:
+            scores[name] = scores.get(name, 0) + 3 + 2 * intro + 2 * overlap
+            presented.add(name)
+
+
+# Capitalized phrase right after an introducing verb: "we introduce Unbiased
+# Teacher, a simple ...", "we propose COMET, a meta-learning method".
+_INTRODUCED = regex.compile(
+    r"\b(?:we|We|paper|work)\s+(?:first\s+|then\s+|further\s+|also\s+)?(?:propose|present|introduce|develop|design|call|name|dub)s?"
+    r"\s+(?:(?:a|an|the|our|new|novel)\s+)*"
+    r"([A-Z][\w\-+]*(?:\s+[A-Z][\w\-+]*){0,3})(?=\s*(?:[,(:]|\s(?:that|which|to|for|as|in|with)\b))")
+
+
+def _score_introduced_phrases(abstract: str, known: set[str], scores: dict, presented: set) -> None:
+    for m in _INTRODUCED.finditer(abstract, timeout=1.0):
+        name = m.group(1)
+        if name.split()[0] in _CAPITALIZED_WORDS or name in GENERIC_ACRONYMS or name in WELL_KNOWN_MODELS \
+                or name in ORGANIZATIONS or _PLURAL_FAMILY.fullmatch(name):
+            continue
+        repeated = abstract.count(name) > 1
+        scores[name] = scores.get(name, 0) + 3 + 2 * repeated
+        presented.add(name)
+
+
+def long_form(name: str | None, abstract: str) -> str | None:
+    """The long form the abstract defines for `name`, if any ("SAT" -> "smooth
+    adversarial training")."""
+    if not name:
+        return None
+    for d in find_definitions(abstract):
+        if d.short == name:
+            return d.long
+    return None
 
 
 def _abbreviates(name: str, phrase: str) -> bool:
@@ -171,7 +234,7 @@ def paper_method(title: str, abstract: str, known: set[str] = frozenset()) -> st
     cands = _name_candidates(title, abstract, known)
     if cands and cands[0][0] >= 3:
         return cands[0][1]
-    if name and (" " not in name or name in abstract):  # a catchy title phrase is a name only if reused
+    if name and (" " not in name or name.lower() in abstract.lower()):  # a catchy title phrase is a name only if reused
         return name
     for rx in (_NAMED, _OURS, _PROPOSE_NAME):
         m = rx.search(abstract)
