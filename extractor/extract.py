@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 import regex
 
 from extractor import __version__
-from extractor.attach.dataset import aligned_datasets, attach_dataset, dataset_from_title, dataset_name
-from extractor.attach.method import attach_method, paper_method
-from extractor.attach.metric import attach_metric
+from extractor.attach.dataset import dataset_from_title
+from extractor.attach.fields import Fields, attach_all
+from extractor.attach.method import long_form, paper_method
 from extractor.classify import Decision, classify, grammar_reject
 from extractor.quantities import normalize_value
 from extractor.result import Result
@@ -121,6 +121,7 @@ def explain_paper(paper: Paper, rules: RuleSet) -> list[Explained]:
     only = {m.entry.name for m in all_datasets}
     default_dataset = next(iter(only)) if len(only) == 1 else dataset_from_title(paper.title)
     own_name = paper_method(paper.title, text, known)
+    own_long = long_form(own_name, text)
     out: list[Explained] = []
     for k, s, e, mentions, decisions, ctx in sentences:
         if ctx is None:
@@ -130,18 +131,17 @@ def explain_paper(paper: Paper, rules: RuleSet) -> list[Explained]:
         if k > 0:
             ps, pe = spans[k - 1]
             ctx.previous_datasets = [d for d in all_datasets if ps <= d.start and d.end <= pe]
-        fields = _attach_all(mentions, decisions, ctx, own_name)
+        fields = attach_all(mentions, decisions, ctx, own_name, own_long)
         if default_dataset and not ctx.datasets:
             for f in fields:
-                if f[3] is not None and f[1] is None:
-                    f[1] = default_dataset
-                    f[4][1] = "the only dataset the abstract names"
-        for mention, decision, (metric, dataset, method, role, notes, entry, _) in zip(mentions, decisions, fields):
+                if f is not None and f.dataset is None:
+                    f.dataset = default_dataset
+                    f.notes[1] = "the only dataset the abstract names"
+        for mention, decision, f in zip(mentions, decisions, fields):
             result = None
             if decision.accepted:
-                result = _result(paper, rules, abstract, omap, mention, decision, s, e,
-                                 metric, dataset, method, role, entry, notes)
-            out.append(Explained(mention, decision, result, notes))
+                result = _result(paper, rules, abstract, omap, mention, decision, s, e, f)
+            out.append(Explained(mention, decision, result, f.notes if f is not None else []))
     return out
 
 
@@ -208,70 +208,24 @@ def _continue_parallel_deltas(text, mentions, decisions) -> None:
         prev = (m, d)
 
 
-def _attach_all(mentions, decisions, ctx: Context, own_name):
-    """Fields for every accepted number; list members share metric and are paired
-    with datasets in order where the sentence lists them."""
-    fields = []
-    group_ends: dict[int, int] = {}  # where each number's list or range ends
-    for key in ("list_id", "range_id"):
-        ends: dict[int, int] = {}
-        for m in mentions:
-            if getattr(m, key) is not None:
-                ends[getattr(m, key)] = max(ends.get(getattr(m, key), 0), m.end)
-        for m in mentions:
-            if getattr(m, key) is not None:
-                group_ends[id(m)] = max(group_ends.get(id(m), 0), ends[getattr(m, key)])
-    for m, d in zip(mentions, decisions):
-        if not d.accepted:
-            fields.append([None, None, None, None, [], None, 0.0])
-            continue
-        choice = attach_metric(m, d, ctx)
-        dataset, _, why_d = attach_dataset(m, ctx, choice.mention, group_ends.get(id(m)))
-        method, role, why_r = attach_method(m, d, ctx, own_name)
-        fields.append([choice.name, dataset, method, role, [choice.why, why_d, why_r], choice.entry, choice.strength])
-    _align_groups(mentions, decisions, fields, ctx)
-    return fields
-
-
-def _align_groups(mentions, decisions, fields, ctx: Context) -> None:
-    groups: dict[tuple[str, int], list[int]] = {}
-    for i, (m, d) in enumerate(zip(mentions, decisions)):
-        for key in ("list", "range"):
-            gid = m.list_id if key == "list" else m.range_id
-            if d.accepted and gid is not None:
-                groups.setdefault((key, gid), []).append(i)
-    for (key, _), idx in groups.items():
-        strongest = max(idx, key=lambda i: fields[i][6])
-        for i in idx:
-            if fields[i][6] < fields[strongest][6]:
-                fields[i][0], fields[i][5], fields[i][6] = fields[strongest][0], fields[strongest][5], fields[strongest][6]
-                fields[i][4][0] = "metric shared by the list"
-        if key == "range" and len(idx) == 2 and decisions[idx[0]].kind == "score" \
-                and decisions[idx[1]].kind == "score" and fields[idx[0]][3] == fields[idx[1]][3] == "proposed" \
-                and _TO.fullmatch(ctx.text, mentions[idx[0]].end, mentions[idx[1]].start):
-            # "14.0% to 3.4% reasoning error": a change from an earlier state to the new one
-            fields[idx[0]][2], fields[idx[0]][3] = "prior state of the art", "baseline"
-            fields[idx[0]][4][2] = "first side of a score range read as from -> to"
-        paired = aligned_datasets([mentions[i] for i in idx], ctx) if key == "list" else None
-        if paired:
-            for i, d in zip(idx, paired):
-                fields[i][1] = d if isinstance(d, str) else dataset_name(d, ctx.text)
-                fields[i][4].append("paired with a dataset in list order")
-
-
-def _result(paper, rules, abstract, omap, mention, decision, s, e, metric, dataset, method, role,
-            entry, notes) -> Result:
+def _result(paper, rules, abstract, omap, mention, decision, s, e, f: Fields) -> Result:
     start, end = omap.to_original(mention.start), omap.to_original(mention.end)
+
+    def printed(span):  # a field's words as the abstract prints them
+        return abstract[omap.to_original(span[0]):omap.to_original(span[1])] if span else None
+
     value_norm, unit_norm = normalize_value(mention.value, mention.multiplier, mention.unit, rules.units)
-    info = entry.info if entry is not None else {}
+    info = f.entry.info if f.entry is not None else {}
     hib = info.get("higher_is_better")
     return Result(
         paper_id=paper.paper_id, title=paper.title, source=paper.source, published=paper.published,
-        method=method, role=role or "proposed", task=info.get("task"), dataset=dataset, metric=metric,
+        method=f.method, role=f.role or "proposed", task=info.get("task"), dataset=f.dataset, metric=f.metric,
         kind=decision.kind, value=mention.value, value_text=abstract[start:end], unit=mention.unit,
         value_norm=value_norm, unit_norm=unit_norm, higher_is_better=hib,
         evidence=abstract[omap.to_original(s):omap.to_original(e)], start=start, end=end,
         rule=decision.rule, confidence=round(decision.confidence, 3), extractor_version=__version__,
         url=paper.url,
-        notes=notes,
+        metric_text=printed(f.metric_span), dataset_text=printed(f.dataset_span),
+        method_text=printed(f.method_span) or f.method_long,
+        notes=f.notes,
     )

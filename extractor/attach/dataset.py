@@ -51,6 +51,12 @@ def dataset_name(mention, text: str) -> str:
     return name
 
 
+def dataset_span(mention, text: str) -> tuple[int, int]:
+    """Span of the mention as printed, with the split printed right after it."""
+    m = _SPLIT.match(text, mention.end, mention.end + 20)
+    return (mention.start, m.end(1) if m else mention.end)
+
+
 def aligned_datasets(group: list, ctx) -> list | None:
     """For a list of numbers, the datasets to pair with them in order, if the
     sentence lists exactly as many after the first number ("respectively")."""
@@ -78,7 +84,7 @@ def aligned_datasets(group: list, ctx) -> list | None:
 
 
 def attach_dataset(mention, ctx, metric_mention=None, group_end=None):
-    """Return (dataset name or None, Entry or None, how it was found). `group_end`
+    """Return (dataset name or None, Entry or None, how it was found, span). `group_end`
     is where the number's list or range ends ("+5.3% and +11.0% top-1 ... on X")."""
     text = ctx.text
     tail = max(mention.end, group_end or 0)
@@ -86,17 +92,17 @@ def attach_dataset(mention, ctx, metric_mention=None, group_end=None):
     if metric_mention is not None:
         for d in datasets:
             if 0 <= metric_mention.start - d.end <= 1:  # "GSM8K accuracy", "ImageNet top-1 accuracy"
-                return dataset_name(d, text), d.entry, "dataset named with the metric"
+                return dataset_name(d, text), d.entry, "dataset named with the metric", dataset_span(d, text)
     for d in datasets:
         if mention.end <= d.start <= mention.end + RIGHT_REACH and not _BLOCK.search(text, mention.end, d.start) \
                 and not _another_measurement(ctx, tail, d.start) \
                 and _LEADS_TO.fullmatch(text, mention.end, d.start):
-            return dataset_name(d, text), d.entry, "dataset named after the number"
+            return dataset_name(d, text), d.entry, "dataset named after the number", dataset_span(d, text)
     before = [d for d in datasets if d.end <= mention.start and not _BLOCK.search(text, d.end, mention.start)]
     if before:
         d = before[-1]
-        return dataset_name(d, text), d.entry, "dataset named earlier in the sentence"
-    return None, None, "no dataset in the sentence"
+        return dataset_name(d, text), d.entry, "dataset named earlier in the sentence", dataset_span(d, text)
+    return None, None, "no dataset in the sentence", None
 
 
 _TITLE_DATASET = regex.compile(

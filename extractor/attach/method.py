@@ -281,7 +281,24 @@ def subject_name(ctx, mention, known: set[str]) -> str | None:
 
 
 def attach_method(mention, decision, ctx, paper_name: str | None):
-    """Return (method, role, how it was found)."""
+    """Return (method, role, how it was found, span of the name as printed or None)."""
+    method, role, why = _whose(mention, decision, ctx, paper_name)
+    return method, role, why, _name_span(method, ctx, mention)
+
+
+def _name_span(name: str | None, ctx, mention) -> tuple[int, int] | None:
+    """Where the sentence prints `name`: the last time before the number, else the
+    first after it."""
+    if not name or name in (OURS, "baseline", "prior state of the art"):
+        return None
+    text = ctx.text
+    i = text.rfind(name, ctx.start, mention.start)
+    if i < 0:
+        i = text.find(name, mention.end, ctx.end)
+    return (i, i + len(name)) if i >= 0 else None
+
+
+def _whose(mention, decision, ctx, paper_name: str | None):
     text = ctx.text
     ours = paper_name or OURS
     baseline = decision.pattern is not None and decision.pattern.role == "baseline"

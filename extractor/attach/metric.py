@@ -49,6 +49,11 @@ class MetricChoice:
     why: str
     strength: float  # list members borrow the strongest choice of their list
     mention: object | None = None  # the lexicon Mention it came from, if any
+    span: tuple[int, int] | None = None  # the words it came from, in the normalized text
+
+    def __post_init__(self):
+        if self.span is None and self.mention is not None:
+            self.span = (self.mention.start, self.mention.end)
 
 
 def _fits_unit(entry, mention, kind) -> bool:
@@ -88,13 +93,13 @@ def attach_metric(mention, decision, ctx) -> MetricChoice:
                                   1.5 - 1 * _generic(best.entry), best))
     g = _GENERIC_IN.match(text, mention.end, ctx.end)
     if g and g.group(1).lower() not in _STOP_GENERIC:
-        cands.append(MetricChoice(g.group(1), None, "noun after 'increase in'", 1.2))
+        cands.append(MetricChoice(g.group(1), None, "noun after 'increase in'", 1.2, span=g.span(1)))
     g = _GENERIC_BEFORE.search(text, max(ctx.start, mention.start - 80), mention.start)
     if g and g.group(1).split()[0].lower() not in _STOP_GENERIC:
-        cands.append(MetricChoice(g.group(1), None, "object of the change verb", 1.0))
+        cands.append(MetricChoice(g.group(1), None, "object of the change verb", 1.0, span=g.span(1)))
     g = _SHARE_OF.match(text, mention.end, ctx.end)
     if g and mention.unit == "%" and g.group(1).split()[0].lower() not in _STOP_GENERIC:
-        cands.append(MetricChoice(g.group(1), None, "'N% of its X'", 1.1))
+        cands.append(MetricChoice(g.group(1), None, "'N% of its X'", 1.1, span=g.span(1)))
     if _PERFORMS.search(text, max(ctx.start, mention.start - 40), mention.start):
         cands.append(MetricChoice("performance", None, "'performs at N'", 1.0))
     if mention.unit in _UNIT_DEFAULT:

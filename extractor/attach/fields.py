@@ -1,0 +1,98 @@
+"""The fields of every accepted number of a sentence, decided together.
+
+Each number gets its metric, dataset and method from `attach/metric.py`,
+`attach/dataset.py` and `attach/method.py`; then the numbers of one list or
+range are made consistent (they share the strongest metric, pair with a list of
+datasets in order, and "from A to B" gives A to the earlier state). Every field
+keeps the span of the words it came from, so the table can print them as the
+abstract does (`metric_text`, `dataset_text`, `method_text`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import regex
+
+from extractor.attach.dataset import aligned_datasets, attach_dataset, dataset_name, dataset_span
+from extractor.attach.method import attach_method
+from extractor.attach.metric import attach_metric
+
+_TO = regex.compile(r"\s*to\s*")
+Span = tuple[int, int] | None
+
+
+@dataclass(slots=True)
+class Fields:
+    metric: str | None = None
+    dataset: str | None = None
+    method: str | None = None
+    role: str | None = None
+    notes: list[str] = field(default_factory=list)  # why: [metric, dataset, method, ...]
+    entry: object | None = None  # the metric's lexicon Entry
+    strength: float = 0.0  # of the metric choice; list members borrow the strongest
+    metric_span: Span = None  # spans in the normalized text
+    dataset_span: Span = None
+    method_span: Span = None
+    method_long: str | None = None  # the long form the abstract defines for the method
+
+
+def attach_all(mentions, decisions, ctx, own_name: str | None, own_long: str | None = None) -> list[Fields | None]:
+    """Fields for every accepted number (None for the others)."""
+    fields: list[Fields | None] = []
+    group_ends: dict[int, int] = {}  # where each number's list or range ends
+    for key in ("list_id", "range_id"):
+        ends: dict[int, int] = {}
+        for m in mentions:
+            if getattr(m, key) is not None:
+                ends[getattr(m, key)] = max(ends.get(getattr(m, key), 0), m.end)
+        for m in mentions:
+            if getattr(m, key) is not None:
+                group_ends[id(m)] = max(group_ends.get(id(m), 0), ends[getattr(m, key)])
+    for m, d in zip(mentions, decisions):
+        if not d.accepted:
+            fields.append(None)
+            continue
+        choice = attach_metric(m, d, ctx)
+        dataset, _, why_d, d_span = attach_dataset(m, ctx, choice.mention, group_ends.get(id(m)))
+        method, role, why_r, m_span = attach_method(m, d, ctx, own_name)
+        fields.append(Fields(
+            metric=choice.name, dataset=dataset, method=method, role=role,
+            notes=[choice.why, why_d, why_r], entry=choice.entry, strength=choice.strength,
+            metric_span=choice.span, dataset_span=d_span, method_span=m_span,
+            method_long=own_long if own_name is not None and method == own_name else None))
+    _align_groups(mentions, decisions, fields, ctx)
+    return fields
+
+
+def _align_groups(mentions, decisions, fields: list[Fields | None], ctx) -> None:
+    groups: dict[tuple[str, int], list[int]] = {}
+    for i, (m, d) in enumerate(zip(mentions, decisions)):
+        for key in ("list", "range"):
+            gid = m.list_id if key == "list" else m.range_id
+            if d.accepted and gid is not None:
+                groups.setdefault((key, gid), []).append(i)
+    for (key, _), idx in groups.items():
+        strongest = fields[max(idx, key=lambda i: fields[i].strength)]
+        for i in idx:
+            f = fields[i]
+            if f.strength < strongest.strength:
+                f.metric, f.entry, f.strength = strongest.metric, strongest.entry, strongest.strength
+                f.metric_span = strongest.metric_span
+                f.notes[0] = "metric shared by the list"
+        first, last = (fields[idx[0]], fields[idx[-1]]) if idx else (None, None)
+        if key == "range" and len(idx) == 2 and decisions[idx[0]].kind == "score" \
+                and decisions[idx[1]].kind == "score" and first.role == last.role == "proposed" \
+                and _TO.fullmatch(ctx.text, mentions[idx[0]].end, mentions[idx[1]].start):
+            # "14.0% to 3.4% reasoning error": a change from an earlier state to the new one
+            first.method, first.role, first.method_span, first.method_long = \
+                "prior state of the art", "baseline", None, None
+            first.notes[2] = "first side of a score range read as from -> to"
+        paired = aligned_datasets([mentions[i] for i in idx], ctx) if key == "list" else None
+        if paired:
+            for i, d in zip(idx, paired):
+                f = fields[i]
+                if isinstance(d, str):
+                    f.dataset = d
+                else:
+                    f.dataset, f.dataset_span = dataset_name(d, ctx.text), dataset_span(d, ctx.text)
+                f.notes.append("paired with a dataset in list order")
