@@ -24,7 +24,7 @@ from extractor.sources.errors import InputError
 from extractor.sources.paper import Paper, title_id
 from extractor.sources.records import read_csv, read_json, read_jsonl, read_parquet
 
-__all__ = ["FORMATS", "EXTENSIONS", "InputError", "Paper", "format_for", "read_papers", "title_id"]
+__all__ = ["FORMATS", "EXTENSIONS", "InputError", "Paper", "display_name", "format_for", "read_papers", "title_id"]
 
 FORMATS = ("daily", "jsonl", "json", "csv", "parquet")
 EXTENSIONS = {
@@ -79,12 +79,28 @@ def read_papers(path: str, fmt: str | None = None, columns: dict[str, str] | Non
     fmt = format_for(path, fmt)
     name = _name(path)
     fields = FieldMap(columns, name)
-    source = f"{fmt}:{STDIN if path == STDIN else os.path.basename(path)}"
+    source = f"{fmt}:{STDIN if path == STDIN else display_name(os.path.basename(path))}"
     return _papers(path, name, fmt, fields, source, on_bad)
 
 
 def _name(path: str) -> str:
     return STDIN_NAME if path == STDIN else path
+
+
+def display_name(path: str) -> str:
+    """`path` as text that can be written anywhere (Parquet, JSON, a terminal).
+
+    A file name that is not UTF-8 (Latin-1 bytes on a Linux file system) reaches
+    Python with its bad bytes as lone surrogates, which no UTF-8 writer accepts;
+    they are shown as U+FFFD instead. The file itself is still opened by its
+    real name.
+    """
+    if path.isascii():
+        return path
+    try:
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # a surrogate that is not an escaped byte
+        return path.encode("utf-8", "replace").decode("utf-8")
 
 
 def _papers(path: str, name: str, fmt: str, fields: FieldMap, source: str,

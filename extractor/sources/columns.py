@@ -162,6 +162,24 @@ def clean_text(value: Any) -> str | None:
     return text or None
 
 
+def _a_value(value: Any, type_name: str) -> str:
+    """How a message names a value of the wrong type: "a list", "a boolean"..."""
+    names = {list: "a list", tuple: "a list", dict: "an object", bool: "a boolean", bytes: "binary data"}
+    return names.get(type(value), f"a {type_name}")
+
+
+def _has_surrogate(text: str) -> bool:
+    """A lone surrogate (JSON allows "\\ud800"): not Unicode text, and no UTF-8
+    writer, Parquet's included, accepts it. ASCII, the common case, is one check."""
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def iso_date(value: Any) -> str | None:
     """YYYY-MM-DD from the date spellings found in paper metadata, else None."""
     if isinstance(value, dt.datetime):
@@ -197,16 +215,22 @@ def paper_from_record(record: Mapping[str, Any], fields: FieldMap, source: str,
                       path: str, line: int) -> Paper | InputError:
     """A Paper, or the InputError that says why this record is not one."""
     raw = fields.lookup(record)
-    try:
-        title = clean_text(raw["title"])
-        abstract = clean_text(raw["abstract"])
-        url = clean_text(raw["url"])
-    except TypeError as e:
-        return InputError(path, f"a text field holds a {e}, not text", line=line, reason="bad field")
+    cleaned = {}
+    for name in ("title", "abstract", "url"):
+        try:
+            cleaned[name] = clean_text(raw[name])
+        except TypeError as e:
+            return InputError(path, f"the {name} is {_a_value(raw[name], str(e))}, not text", line=line,
+                              reason="bad field")
+    title, abstract, url = cleaned["title"], cleaned["abstract"], cleaned["url"]
     if title is None:
         return InputError(path, fields.missing_title_message(record), line=line, reason="no title")
     pid = raw["id"]
     pid = " ".join(str(pid).split()) if pid is not None and not isinstance(pid, (dict, list)) else ""
+    for name, text in (("title", title), ("abstract", abstract), ("id", pid), ("url", url)):
+        if text and _has_surrogate(text):
+            return InputError(path, f"the {name} holds a lone surrogate (an escape such as \\ud800 that is not "
+                              "a character), not Unicode text", line=line, reason="not unicode")
     return Paper(
         paper_id=pid or title_id(title),
         title=title,

@@ -34,6 +34,14 @@ def _record_item(value: Any, fields: FieldMap, source: str, path: str, line: int
     return paper_from_record(value, fields, source, path, line)
 
 
+def _unloadable(e: Exception) -> str:
+    """Why json refused a value that is valid JSON: a number past Python's
+    int-string limit (4,300 digits), or nesting past the recursion limit."""
+    if isinstance(e, RecursionError):
+        return "JSON nested too deep to read"
+    return f"unreadable JSON value: {str(e).split(';')[0]}"
+
+
 def _json_type(value: Any) -> str:
     names = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
     return names.get(type(value), "a number")
@@ -50,6 +58,9 @@ def read_jsonl(lines: Lines, fields: FieldMap, source: str, path: str) -> Iterat
         except json.JSONDecodeError as e:
             yield InputError(path, f"malformed JSON: {e.msg} (column {e.colno})",
                              line=line, reason="malformed json")
+            continue
+        except (ValueError, RecursionError) as e:  # valid JSON that Python will not hold
+            yield InputError(path, _unloadable(e), line=line, reason="malformed json")
             continue
         yield _record_item(value, fields, source, path, line)
 
@@ -109,7 +120,9 @@ def _json_values(lines: Lines, path: str) -> Iterator[tuple[int, Any]]:
             try:
                 obj, end = decoder.raw_decode(buf, pos)
                 break
-            except json.JSONDecodeError as e:
+            except (ValueError, RecursionError) as e:
+                if not isinstance(e, json.JSONDecodeError):  # no resynchronising after it either
+                    raise InputError(path, _unloadable(e), line=line_at(pos), reason="malformed json") from None
                 # A value cut by the end of the buffer fails at that end (or at
                 # an open string); anything earlier is wrong whatever follows.
                 cut = e.pos >= len(buf.rstrip()) or e.msg.startswith("Unterminated string")
@@ -201,12 +214,86 @@ def read_parquet(where: str | BinaryIO, fields: FieldMap, source: str, path: str
     except (pa.ArrowException, OSError) as e:
         raise InputError(path, f"not a readable Parquet file ({e})", reason="unreadable") from None
     fields = fields.resolve_header(pf.schema_arrow.names, path)
+    check_column_types(pf.schema_arrow, fields, path)
     row = 0
     try:
         for batch in pf.iter_batches(batch_size=PARQUET_BATCH_ROWS, columns=fields.wanted_columns()):
-            for record in batch.to_pylist():
+            for record in arrow_records(batch):
                 row += 1
                 yield paper_from_record(record, fields, source, path, row)
     except (pa.ArrowException, OSError) as e:
         raise InputError(path, f"corrupt Parquet data after row {row} ({e})", line=row + 1,
                          reason="unreadable") from None
+
+
+# What each field's column may hold (Arrow type predicates), as the message words it.
+_TEXT = ("string", ("is_string", "is_large_string", "is_null"))
+_COLUMN_TYPES = {
+    "title": _TEXT, "abstract": _TEXT, "url": _TEXT,
+    "id": ("string or integer", ("is_string", "is_large_string", "is_null", "is_integer", "is_floating")),
+    "date": ("string, date or timestamp", ("is_string", "is_large_string", "is_null", "is_date", "is_timestamp")),
+}
+
+
+def check_column_types(schema, fields: FieldMap, path: str) -> None:
+    """Refuse a table whose title, abstract, id, date or url column has a type
+    that holds no such value (binary, a list, a struct, a decimal...).
+
+    A column's type is the same for every row, so this is a file error, said once,
+    rather than a bad record on every row. `fields` is a resolved FieldMap.
+    """
+    import pyarrow as pa
+
+    for field, (expected, predicates) in _COLUMN_TYPES.items():
+        for name in fields.keys[field]:
+            if name not in schema.names:
+                continue
+            kind = schema.field(name).type
+            if pa.types.is_dictionary(kind):
+                kind = kind.value_type  # a categorical column: its values' type counts
+            if pa.types.is_string_view(kind) or any(getattr(pa.types, p)(kind) for p in predicates):
+                continue
+            raise InputError(path, f"column {name!r} is {kind}, expected {expected}", reason="wrong column type")
+
+
+_UNITS_PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
+
+
+def arrow_records(batch) -> list[dict]:
+    """A record batch (or table) as dicts, like `to_pylist()`, except that a date or
+    timestamp outside Python's dates (years 1-9999; Parquet allows 2**62 us) is
+    None instead of an OverflowError that would stop the whole batch."""
+    import pyarrow as pa
+
+    names = batch.schema.names
+    columns = []
+    for i, name in enumerate(names):
+        column = batch.column(i)
+        kind = column.type
+        if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
+            columns.append(_safe_dates(column))
+        else:
+            columns.append(column.to_pylist())
+    return [dict(zip(names, values)) for values in zip(*columns)] if columns else [{}] * batch.num_rows
+
+
+def _safe_dates(column) -> list:
+    """Dates of a date/timestamp column, via integer days; None when out of range."""
+    import datetime as dt
+
+    import pyarrow as pa
+
+    kind = column.type
+    if pa.types.is_date32(kind):
+        days = column.cast(pa.int32()).to_pylist()
+    else:
+        per_day = 86_400_000 if pa.types.is_date64(kind) else _UNITS_PER_DAY[kind.unit]
+        days = [None if v is None else v // per_day for v in column.cast(pa.int64()).to_pylist()]
+    epoch = dt.date(1970, 1, 1).toordinal()
+    out = []
+    for d in days:
+        try:
+            out.append(None if d is None else dt.date.fromordinal(epoch + d))
+        except (OverflowError, ValueError):
+            out.append(None)
+    return out
