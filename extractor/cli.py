@@ -160,6 +160,8 @@ def _summary(stats, out: str, seconds: float, update: bool) -> list[str]:
 def _output_target(out: str | None, update: str | None) -> str:
     if out is None and update is None:
         raise click.UsageError("Missing option '-o' / '--output' (or --update OUT).")
+    if out == "" or update == "":
+        raise CliError(f"{'--update' if update == '' else '-o'}: the output path is empty")
     if out is not None and update is not None and out.rstrip("/" + os.sep) != update.rstrip("/" + os.sep):
         raise click.UsageError("--update OUT is both the table to update and the output: give -o the same path or drop it.")
     return update if update is not None else out
@@ -190,15 +192,17 @@ def _output_target(out: str | None, update: str | None) -> str:
 @click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler address (default: start a local cluster).")
 @click.option("--blocksize", metavar="SIZE", default="64MB", show_default=True,
               help="Dask engine: bytes of JSON Lines per partition.")
+@click.option("--paper-timeout", type=click.FloatRange(min=0), default=10.0, show_default=True, metavar="SECONDS",
+              help="Time budget per paper: a paper over it is skipped and counted (0: no budget).")
 def extract(inputs, out, update, fmt, title_col, abstract_col, id_col, date_col, skip_bad, quiet, rule_dirs,
-            checkpoint_papers, workers, engine, scheduler, blocksize):
+            checkpoint_papers, workers, engine, scheduler, blocksize, paper_timeout):
     """Extract every reported result from the abstracts in INPUT... into OUT."""
     from rich.console import Console
 
     from extractor.rules import loader
     from extractor.run.batches import NoInputRead, RunStats
     from extractor.run.local import Hooks, RunOptions, run_local
-    from extractor.run.output import check_output
+    from extractor.run.output import claim_output
 
     started = time.monotonic()
     out = _output_target(out, update)
@@ -211,7 +215,11 @@ def extract(inputs, out, update, fmt, title_col, abstract_col, id_col, date_col,
 
         if importlib.util.find_spec("dask") is None or importlib.util.find_spec("distributed") is None:
             raise CliError("--engine dask needs Dask: pip install 'lbx[dask]' (dask[dataframe] and distributed)")
-    check_output(out)  # before any work: a bad -o should not cost a full run
+    # Before any work: a bad -o should not cost a full run. Locks OUT until the command ends.
+    claim = claim_output(out, update=update is not None)
+    click.get_current_context().call_on_close(claim.release)
+    for note in [] if quiet else claim.notes:
+        _error(f"lbx: {note}")
     columns = {k: v for k, v in (("title", title_col), ("abstract", abstract_col),
                                  ("id", id_col), ("date", date_col)) if v} or None
     rule_dir_list = _rule_dirs(rule_dirs)
@@ -237,7 +245,8 @@ def extract(inputs, out, update, fmt, title_col, abstract_col, id_col, date_col,
 
     opts = RunOptions(inputs=list(inputs), out=out, fmt=fmt, columns=columns, rule_dirs=rule_dir_list,
                       workers=workers or 0, batch_papers=BATCH_PAPERS, update=update is not None,
-                      checkpoint_papers=checkpoint_papers or CHECKPOINT_PAPERS, skip_bad=skip_bad)
+                      checkpoint_papers=checkpoint_papers or CHECKPOINT_PAPERS, skip_bad=skip_bad,
+                      paper_timeout=paper_timeout)
     try:
         with _Progress(console, enabled=not quiet and sys.stderr.isatty()) as progress:
             hooks = Hooks(on_bad=on_bad, on_file_error=on_file_error,

@@ -36,6 +36,7 @@ from collections import Counter, deque
 import pyarrow as pa
 
 from extractor.run.batches import NoInputRead, RunStats
+from extractor.run.budget import PaperOverBudget, run_within
 from extractor.run.output import Output
 from extractor.run.papers import abstract_sha1, papers_table
 from extractor.run.workers import default_workers
@@ -103,7 +104,7 @@ def _items(df, kind: str, path: str, source: str, columns: dict | None, where: s
 
 
 def extract_partition(df, kind: str, path: str, source: str, columns: dict | None, rule_dirs: tuple[str, ...],
-                      rules_hash: str, skip_bad: bool, partition_info=None):
+                      rules_hash: str, skip_bad: bool, paper_timeout: float | None = None, partition_info=None):
     """One input partition -> a one-row frame: its results and papers as Arrow IPC, and its counts."""
     from extractor import extract as engine
     from extractor.table import results_to_table
@@ -124,7 +125,11 @@ def extract_partition(df, kind: str, path: str, source: str, columns: dict | Non
         if item.abstract is None:
             stats["skipped"]["no abstract"] += 1
             continue
-        found = engine.extract_paper(item, rules)
+        try:  # the per-paper time budget (budget.py): a paper over it is a counted skip
+            found = run_within(paper_timeout, engine.extract_paper, item, rules)
+        except PaperOverBudget as e:
+            stats["skipped"][str(e)] += 1
+            continue
         results.extend(found)
         ids.append(item.paper_id)
         sha1s.append(abstract_sha1(item.abstract))
@@ -200,7 +205,8 @@ def run_dask(opts, rules, stats: RunStats, hooks=None, *, scheduler: str | None 
                 continue
             source = f"{format_for(path, opts.fmt)}:{os.path.basename(path)}"
             out = ddf.map_partitions(extract_partition, kind, path, source, opts.columns,
-                                     tuple(map(str, opts.rule_dirs)), rules.hash, opts.skip_bad, meta=_meta())
+                                     tuple(map(str, opts.rule_dirs)), rules.hash, opts.skip_bad,
+                                     opts.paper_timeout, meta=_meta())
             parts += [(path, d) for d in out.to_delayed()]
             stats.files_read += 1
         if stats.files_read == 0:

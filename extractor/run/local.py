@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from extractor.run.batches import RunStats, read_batches
+from extractor.run.budget import DEFAULT_SECONDS
 from extractor.run.incremental import CHECKPOINT_PAPERS, Update, write_batch
 from extractor.run.output import Output
 from extractor.run.workers import Extractor, default_workers
@@ -29,6 +30,7 @@ class RunOptions:
     update: bool = False
     checkpoint_papers: int = CHECKPOINT_PAPERS
     skip_bad: bool = False
+    paper_timeout: float | None = DEFAULT_SECONDS  # per paper; None or 0: no budget
 
 
 @dataclass
@@ -48,7 +50,7 @@ def run_local(opts: RunOptions, rules, stats: RunStats, hooks: Hooks | None = No
                            on_bad=hooks.on_bad if opts.skip_bad else None,
                            on_file_error=hooks.on_file_error, on_file=hooks.on_file)
     workers = opts.workers or default_workers()
-    with Extractor(rules, opts.rule_dirs, workers) as extractor:
+    with Extractor(rules, opts.rule_dirs, workers, opts.paper_timeout) as extractor:
         if not opts.update:
             with Output(opts.out, rules_hash=rules.hash, inputs=opts.inputs) as sink:
                 _drain(extractor.map(batches), lambda out: write_batch(sink, out, rules.hash), stats, hooks)
@@ -67,5 +69,7 @@ def _drain(outs, write: Callable, stats: RunStats, hooks: Hooks) -> None:
     for out in outs:
         stats.results += write(out)
         stats.extracted += len(out.batch)
+        if out.skipped:
+            stats.skipped.update(out.skipped)
         if hooks.on_progress is not None:
             hooks.on_progress(stats)

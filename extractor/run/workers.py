@@ -20,13 +20,20 @@ rows a pool writes are exactly the rows, in exactly the order, of a serial run.
 - Workers ignore SIGINT (a terminal's Ctrl-C reaches the whole process group)
   and take SIGTERM's default; the parent, interrupted, terminates them and
   re-raises.
+- Workers die with their parent, even when it is SIGKILLed and cannot terminate
+  them: a pool worker blocks reading its task queue, whose write end it holds
+  itself, so it would otherwise wait forever (see `_die_with_parent`).
+- Every paper runs within the time budget (`paper_timeout`, see `budget.py`);
+  a paper over it is left out of the batch (no rows, no papers-table row, so a
+  later --update tries it again) and counted in `BatchOut.skipped`.
 """
 from __future__ import annotations
 
 import os
 import signal
 import sys
-from collections import deque
+import threading
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,6 +42,7 @@ import pyarrow as pa
 
 from extractor.result import Result
 from extractor.run.batches import PaperBatch, PaperRow, to_paper
+from extractor.run.budget import PaperOverBudget, run_within, skip_reason
 
 _RULES = None  # the worker process's rules: inherited through fork, or loaded by `_init_worker`
 # "fork" where the platform offers it (fast start, shared rules), else "spawn";
@@ -48,6 +56,7 @@ class BatchOut:
     counts: list[int]  # results per paper, in batch order
     results: list[Result] | None = None  # serial path
     table: pa.Table | None = None  # pool path: rows already in SCHEMA
+    skipped: Counter | None = None  # papers of the input batch left out of `batch`, by reason
 
     @property
     def n_results(self) -> int:
@@ -70,10 +79,12 @@ def start_method() -> str:
     return "fork" if "fork" in multiprocessing.get_all_start_methods() and sys.platform == "linux" else "spawn"
 
 
-def _init_worker(rule_dirs: Sequence[str], rules_hash: str) -> None:
+def _init_worker(rule_dirs: Sequence[str], rules_hash: str, parent_pid: int | None = None) -> None:
     global _RULES
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler, inherited through fork
+    if parent_pid is not None:
+        _die_with_parent(parent_pid)
     if _RULES is not None and _RULES.hash == rules_hash:
         return  # forked: the parent's compiled rules are already here
     from extractor.rules.loader import load_rules
@@ -83,25 +94,83 @@ def _init_worker(rule_dirs: Sequence[str], rules_hash: str) -> None:
         raise RuntimeError(f"rules changed during the run (hash {_RULES.hash}, expected {rules_hash})")
 
 
-def _extract_rows(rows: list[PaperRow]) -> tuple[pa.Table, list[int]]:
-    """Worker side: a batch of paper tuples -> (Arrow table of its results, count per paper)."""
-    from extractor import extract as engine
-    from extractor.table import results_to_table
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+PARENT_POLL_SECONDS = 1.0
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Have the kernel SIGKILL this worker when its parent dies (Linux), else poll for it.
+
+    On Linux, prctl(PR_SET_PDEATHSIG) fires when the thread that started the
+    worker ends; the pool starts workers from the parent's main thread (in
+    `submit`), whose end is the process's end. The parent may have died before
+    the prctl took effect, hence the getppid() check right after. Where prctl is
+    missing, a daemon thread polls getppid() (a dead parent's children are
+    re-parented, so it changes)."""
+    armed = False
+    if sys.platform == "linux":
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            armed = libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            armed = False
+    if os.getppid() != parent_pid:
+        os._exit(1)
+    if not armed:
+        threading.Thread(target=_watch_parent, args=(parent_pid,), name="lbx-parent-watch", daemon=True).start()
+
+
+def _watch_parent(parent_pid: int) -> None:
+    import time
+
+    while os.getppid() == parent_pid:
+        time.sleep(PARENT_POLL_SECONDS)
+    os._exit(1)
+
+
+def _extract_all(rows: Sequence[PaperRow], rules, paper_timeout: float | None):
+    """(results, count per kept paper, indexes of papers over the budget)."""
+    from extractor import extract as engine  # looked up per batch: tests may substitute the engine
 
     results: list[Result] = []
-    counts = []
-    for row in rows:
-        found = engine.extract_paper(to_paper(row), _RULES)
+    counts: list[int] = []
+    over: list[int] = []
+    for i, row in enumerate(rows):
+        try:
+            found = run_within(paper_timeout, engine.extract_paper, to_paper(row), rules)
+        except PaperOverBudget:
+            over.append(i)
+            continue
         counts.append(len(found))
         results.extend(found)
-    return results_to_table(results), counts
+    return results, counts, over
+
+
+def _extract_rows(rows: list[PaperRow], paper_timeout: float | None = None) -> tuple[pa.Table, list[int], list[int]]:
+    """Worker side: a batch of paper tuples -> (Arrow table of its results, count per kept paper,
+    indexes of the papers over the time budget)."""
+    from extractor.table import results_to_table
+
+    results, counts, over = _extract_all(rows, _RULES, paper_timeout)
+    return results_to_table(results), counts, over
+
+
+def _out(batch: PaperBatch, counts: list[int], over: list[int], paper_timeout, **rows) -> BatchOut:
+    if not over:
+        return BatchOut(batch, counts, **rows)
+    dropped = set(over)
+    kept = batch.subset([i not in dropped for i in range(len(batch))])
+    return BatchOut(kept, counts, skipped=Counter({skip_reason(paper_timeout): len(over)}), **rows)
 
 
 class Extractor:
-    def __init__(self, rules, rule_dirs: Sequence[str], workers: int):
+    def __init__(self, rules, rule_dirs: Sequence[str], workers: int, paper_timeout: float | None = None):
         self.rules = rules
         self.rule_dirs = [str(d) for d in rule_dirs]
         self.workers = max(1, workers)
+        self.paper_timeout = paper_timeout
         self.pool = None
 
     def __enter__(self) -> "Extractor":
@@ -121,15 +190,8 @@ class Extractor:
         return False
 
     def _serial(self, batch: PaperBatch) -> BatchOut:
-        from extractor import extract as engine  # looked up per batch: tests may substitute the engine
-
-        results: list[Result] = []
-        counts = []
-        for row in batch.rows:
-            found = engine.extract_paper(to_paper(row), self.rules)
-            counts.append(len(found))
-            results.extend(found)
-        return BatchOut(batch, counts, results=results)
+        results, counts, over = _extract_all(batch.rows, self.rules, self.paper_timeout)
+        return _out(batch, counts, over, self.paper_timeout, results=results)
 
     def _start_pool(self) -> None:
         import multiprocessing
@@ -140,14 +202,14 @@ class Extractor:
         if method == "fork":
             _RULES = self.rules  # what the forked workers find
         self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context(method),
-                                        initializer=_init_worker, initargs=(self.rule_dirs, self.rules.hash))
+                                        initializer=_init_worker, initargs=(self.rule_dirs, self.rules.hash, os.getpid()))
 
     def _submit(self, batch: PaperBatch):
         # Processes are spawned on demand, inside submit(): with SIGINT ignored
         # meanwhile, they start with it ignored and never print a
         # KeyboardInterrupt traceback of their own.
         with _sigint_ignored(len(getattr(self.pool, "_processes", ())) < self.workers):
-            return self.pool.submit(_extract_rows, batch.rows)
+            return self.pool.submit(_extract_rows, batch.rows, self.paper_timeout)
 
     def map(self, batches: Iterable[PaperBatch]) -> Iterator[BatchOut]:
         it = iter(batches)
@@ -173,10 +235,9 @@ class Extractor:
         while in_flight:
             yield self._collect(*in_flight.popleft())
 
-    @staticmethod
-    def _collect(batch: PaperBatch, future) -> BatchOut:
-        table, counts = future.result()
-        return BatchOut(batch, counts, table=table)
+    def _collect(self, batch: PaperBatch, future) -> BatchOut:
+        table, counts, over = future.result()
+        return _out(batch, counts, over, self.paper_timeout, table=table)
 
 
 def _chain(first, second, rest):
