@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 import streamlit as st
 
 from extractor import leaderboard as lb
+from extractor.csv_safe import to_safe_csv
 from extractor.table import SCHEMA
 
 REPO = Path(__file__).resolve().parent.parent
@@ -106,7 +107,8 @@ def papers(sig: Signature) -> pd.DataFrame:
 
 
 def to_csv(df: pd.DataFrame) -> bytes:
-    return df.to_csv(index=False).encode("utf-8")
+    """The rows as CSV a spreadsheet opens as data: formulas from abstracts defused, newlines quoted."""
+    return to_safe_csv(df)
 
 
 def to_parquet(df: pd.DataFrame) -> bytes:

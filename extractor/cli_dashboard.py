@@ -5,6 +5,10 @@ interpreter lbx runs under, so the dashboard sees the same packages. Without a
 file it leaves the choice to the app: LBX_RESULTS, else the bundled sample.
 The dashboard lives beside the package in the source tree (`dashboards/`), so
 this needs a checkout installed with `pip install -e`.
+
+It listens on 127.0.0.1 unless `--address` says otherwise: Streamlit's own
+default is every interface, which would publish the table (and the app) to
+the whole network of a laptop on café wifi.
 """
 from __future__ import annotations
 
@@ -16,15 +20,18 @@ from pathlib import Path
 import click
 
 APP = Path(__file__).resolve().parent.parent / "dashboards" / "app.py"
+DEFAULT_ADDRESS = "127.0.0.1"
 
 
-def streamlit_command(results: str | None, port: int | None, headless: bool) -> list[str]:
+def streamlit_command(results: str | None, port: int | None, headless: bool,
+                      address: str = DEFAULT_ADDRESS) -> list[str]:
     """The argv that starts the dashboard (kept apart so that tests can check it)."""
     cmd = [sys.executable, "-m", "streamlit", "run", str(APP),
            # Streamlit would otherwise send usage statistics from the browser.
            "--browser.gatherUsageStats", "false",
            # No "Deploy" button: this is a local viewer of one file.
-           "--client.toolbarMode", "minimal"]
+           "--client.toolbarMode", "minimal",
+           "--server.address", address]
     if port is not None:
         cmd += ["--server.port", str(port)]
     if headless:
@@ -34,12 +41,20 @@ def streamlit_command(results: str | None, port: int | None, headless: bool) -> 
     return cmd
 
 
+def _nonempty(ctx, param, value: str) -> str:
+    if not value.strip():  # Streamlit would read "" as its own default: every interface
+        raise click.BadParameter("give an address (127.0.0.1, 0.0.0.0, ...)")
+    return value.strip()
+
+
 @click.command("dashboard")
 @click.argument("results", required=False, metavar="[RESULTS.parquet]",
                 type=click.Path(exists=True, dir_okay=False))
 @click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port to serve on (Streamlit's default: 8501).")
+@click.option("--address", default=DEFAULT_ADDRESS, show_default=True, metavar="ADDR", callback=_nonempty,
+              help="Address to listen on; 0.0.0.0 for every interface (anyone who can reach the machine sees the table).")
 @click.option("--headless", is_flag=True, help="Do not open a browser (for servers).")
-def dashboard(results, port, headless):
+def dashboard(results, port, address, headless):
     """Open RESULTS.parquet (default: $LBX_RESULTS, else the bundled sample) in the dashboard."""
     if not APP.is_file():
         raise click.ClickException(
@@ -49,7 +64,7 @@ def dashboard(results, port, headless):
         import streamlit  # noqa: F401  (a clear message rather than python's)
     except ImportError:
         raise click.ClickException("the dashboard needs streamlit: pip install streamlit altair") from None
-    return run(streamlit_command(results, port, headless))
+    return run(streamlit_command(results, port, headless, address))
 
 
 def run(cmd: list[str]) -> int:

@@ -61,11 +61,11 @@ def server(tmp_path_factory):
     results = write_results(tmp_path_factory.mktemp("browser") / "results.parquet", fixture_rows())
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != "LBX_RESULTS"}
-    # the command `lbx dashboard --headless --port PORT` runs, bound to loopback and
-    # without a file watcher (the test never edits the file)
+    # the command `lbx dashboard --headless --port PORT` runs (lbx binds it to
+    # 127.0.0.1 by default), without a file watcher (the test never edits the file)
     cmd = streamlit_command(str(results), port, headless=True)
     cut = cmd.index("--")
-    cmd[cut:cut] = ["--server.address", "127.0.0.1", "--server.fileWatcherType", "none"]
+    cmd[cut:cut] = ["--server.fileWatcherType", "none"]
     proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
     try:
