@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
+import stat
 import tempfile
 from typing import TYPE_CHECKING, Iterable, Sequence
 
@@ -21,7 +22,7 @@ from extractor.result import KINDS, ROLES, Result
 if TYPE_CHECKING:
     import pandas as pd
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: metric_text, dataset_text, method_text
 
 
 def _field(name: str, type_: pa.DataType, description: str, nullable: bool = True) -> pa.Field:
@@ -39,6 +40,9 @@ SCHEMA = pa.schema([
     _field("task", pa.string(), "Task the evaluation is about (e.g. 'object detection'); null where not stated."),
     _field("dataset", pa.string(), "Benchmark or data set the number was measured on, as named; null where none is named."),
     _field("metric", pa.string(), "What is measured, in the paper's words (e.g. 'AP', 'top-1 accuracy', 'speed')."),
+    _field("metric_text", pa.string(), "The metric as printed in the abstract ('top-1 acc.'), beside the canonical `metric`; null where no metric is named."),
+    _field("dataset_text", pa.string(), "The dataset as printed in the abstract ('IN-1k'), beside the canonical `dataset`; null where none is named."),
+    _field("method_text", pa.string(), "The method as printed in the abstract (its long form where the paper defines one), beside `method`; null for unnamed methods."),
     _field("kind", pa.string(), "'score' (an absolute value), 'delta' (a change against a reference) or 'ratio' (a multiplicative factor).", False),
     _field("value", pa.float64(), "The number exactly as printed, never rescaled ('26.90%' -> 26.9, '15x' -> 15).", False),
     _field("value_text", pa.string(), "Surface of the number with its unit, exactly as in the abstract.", False),
@@ -125,16 +129,42 @@ def _file_metadata(rules_hash: str, inputs: Sequence[str], created: str | None) 
 
 
 def check_output_path(path: str | os.PathLike) -> str:
-    """Return `path` as a str if a file can be created there, else raise `OutputError`."""
+    """Return `path` as a str if a file can be created there, else raise `OutputError`.
+
+    What is already at `path` must be a regular file: lbx replaces it by a
+    rename, which would put a regular file where a device, FIFO or socket was,
+    and would replace a symbolic link itself rather than write where it points."""
     path = os.fspath(path)
+    if path == "":
+        raise OutputError("''", "the output path is empty")
     directory = os.path.dirname(os.path.abspath(path))
-    if os.path.isdir(path):
-        raise OutputError(path, "is a directory")
+    refusal = existing_refusal(path)
+    if refusal is not None:
+        raise OutputError(path, refusal)
     if not os.path.isdir(directory):
         raise OutputError(path, f"output directory does not exist: {directory}")
     if not os.access(directory, os.W_OK | os.X_OK):
         raise OutputError(path, f"output directory is not writable: {directory}")
     return path
+
+
+def existing_refusal(path: str) -> str | None:
+    """Why what exists at `path` must not be replaced by a file, or None if nothing
+    (or a regular file) is there."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        return f"cannot inspect it: {e.strerror}"
+    if stat.S_ISLNK(st.st_mode):
+        return ("is a symbolic link; lbx replaces its output by a rename, which would replace the link, "
+                "not its target: give the target's own path")
+    if stat.S_ISDIR(st.st_mode):
+        return "is a directory"
+    if not stat.S_ISREG(st.st_mode):
+        return "exists and is not a regular file (a device, FIFO or socket); refusing to replace it"
+    return None
 
 
 def _umask() -> int:
@@ -146,13 +176,30 @@ def _umask() -> int:
 class AtomicOutput:
     """Commit on a clean exit of the `with` block, abort on any exception (Ctrl-C
     and SIGTERM included): the one place that decides between the two, for the
-    file writer here and the dataset-directory writer in `extractor.run.dataset`."""
+    file writer here and the dataset-directory writer in `extractor.run.dataset`.
 
-    def _commit(self) -> None:  # pragma: no cover - subclasses define it
+    A commit is three steps, so that `extractor.run.output.Output` can put two
+    writers' renames into one window that signals cannot split: `_prepare`
+    (everything that can fail or take time: flush, close, fsync, re-check the
+    target), `_publish` (the rename, nothing else), `_finish` (after the rename:
+    delete what it replaced, fsync the directory)."""
+
+    def _prepare(self) -> None:  # pragma: no cover - subclasses define it
+        raise NotImplementedError
+
+    def _publish(self) -> None:  # pragma: no cover - subclasses define it
+        raise NotImplementedError
+
+    def _finish(self) -> None:  # pragma: no cover - subclasses define it
         raise NotImplementedError
 
     def _abort(self) -> None:  # pragma: no cover - subclasses define it
         raise NotImplementedError
+
+    def _commit(self) -> None:
+        self._prepare()
+        self._publish()
+        self._finish()
 
     def __exit__(self, exc_type, exc, tb) -> bool:
         if exc_type is not None:
@@ -232,7 +279,7 @@ class TableWriter(AtomicOutput):
             self.rows_written += table.num_rows
         self._pending, self._pending_rows = [], 0
 
-    def _commit(self) -> None:
+    def _prepare(self) -> None:
         self._flush()
         self._writer.close()
         self._writer = None
@@ -240,8 +287,13 @@ class TableWriter(AtomicOutput):
         os.fsync(self._file.fileno())
         self._file.close()
         self._file = None
+        check_output_path(self.path)  # again: what is there may have changed during the run
+
+    def _publish(self) -> None:
         os.replace(self._tmp, self.path)
         self._tmp = None
+
+    def _finish(self) -> None:
         _fsync_dir(os.path.dirname(os.path.abspath(self.path)))
 
     def _abort(self) -> None:

@@ -19,13 +19,16 @@ them.
 
 The directory appears whole or not at all: it is written to a hidden sibling
 and swapped in by one rename (`renameat2(RENAME_EXCHANGE)` on Linux, else two
-renames), and an existing directory is only ever replaced if it looks like an
-lbx dataset, so a mistyped `-o ~/` cannot delete anything.
+renames), and an existing directory is only ever replaced if every entry in it,
+hidden ones included, is lbx's own (`year=*/` directories holding `part-*.parquet`
+files, nothing else, no symbolic links), so a mistyped `-o ~/` or `-o repo/`
+(a checkout holding only `.git`) cannot delete anything.
 """
 from __future__ import annotations
 
 import ctypes
 import os
+import re
 import shutil
 import tempfile
 from typing import Iterable, Sequence
@@ -53,24 +56,44 @@ def is_dataset_path(path: str | os.PathLike) -> bool:
     return path.endswith(("/", os.sep)) or os.path.isdir(path)
 
 
-def _looks_like_dataset(path: str) -> bool:
-    names = [n for n in os.listdir(path) if not n.startswith(".")]
-    return all(n.startswith(PARTITION + "=") and os.path.isdir(os.path.join(path, n)) for n in names)
+_PARTITION_DIR = re.compile(PARTITION + r"=(\d{1,6}|" + UNKNOWN + ")")
+_PART_FILE = re.compile(r"part-\d{1,6}\.parquet")
+
+
+def is_own_dataset(path: str) -> bool:
+    """Is every entry under directory `path` one lbx writes? Hidden names count
+    (a `.git`, a `.ssh/` are exactly what must never be deleted), symbolic links
+    are not lbx's, and anything unreadable is taken as not lbx's."""
+    try:
+        with os.scandir(path) as parts:
+            for part in parts:
+                if not (_PARTITION_DIR.fullmatch(part.name) and part.is_dir(follow_symlinks=False)):
+                    return False
+                with os.scandir(part.path) as files:
+                    for f in files:
+                        if not (_PART_FILE.fullmatch(f.name) and f.is_file(follow_symlinks=False)):
+                            return False
+    except OSError:
+        return False
+    return True
 
 
 def check_dataset_path(path: str | os.PathLike) -> str:
     """The directory path (no trailing slash) if a dataset can be written there."""
     path = os.fspath(path).rstrip("/" + os.sep) or os.fspath(path)
     parent = os.path.dirname(os.path.abspath(path))
+    if os.path.islink(path):
+        raise OutputError(path, "is a symbolic link; lbx replaces its output by a rename, which would replace "
+                          "the link, not its target: give the target's own path")
     if os.path.lexists(path) and not os.path.isdir(path):
         raise OutputError(path, "exists and is not a directory (drop the trailing slash to write one file)")
     if not os.path.isdir(parent):
         raise OutputError(path, f"output directory does not exist: {parent}")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise OutputError(path, f"output directory is not writable: {parent}")
-    if os.path.isdir(path) and not _looks_like_dataset(path):
-        raise OutputError(path, f"exists and holds files other than {PARTITION}=*/ partitions; "
-                          "refusing to replace it (give a new or empty directory)")
+    if os.path.isdir(path) and not is_own_dataset(path):
+        raise OutputError(path, f"exists and holds entries other than {PARTITION}=*/part-*.parquet (hidden ones "
+                          "count); refusing to replace it (give a new or empty directory)")
     return path
 
 
@@ -109,6 +132,7 @@ class DatasetWriter(AtomicOutput):
         self.max_pending_rows = max(max_pending_rows, row_group_rows)
         self.rows_written = 0
         self._tmp: str | None = None
+        self._replaced: str | None = None  # the old dataset, after _publish
         self._writers: dict[str, pq.ParquetWriter] = {}
         self._pending: dict[str, list[pa.Table]] = {}
         self._pending_rows: dict[str, int] = {}
@@ -155,7 +179,7 @@ class DatasetWriter(AtomicOutput):
                                                    use_dictionary=dictionary_columns(self.schema))
         return self._writers[name]
 
-    def _commit(self) -> None:
+    def _prepare(self) -> None:
         for name in list(self._pending):
             self._flush(name)
         if not self._writers:  # zero rows is a valid table: one empty file keeps the schema
@@ -165,8 +189,16 @@ class DatasetWriter(AtomicOutput):
             _fsync_file(os.path.join(self._tmp, name, PART_FILE))
             _fsync_dir(os.path.join(self._tmp, name))
         _fsync_dir(self._tmp)
-        replace_dir(self._tmp, self.path)
+        check_dataset_path(self.path)  # again: someone may have put files there during the run
+
+    def _publish(self) -> None:
+        self._replaced = swap_dir(self._tmp, self.path)
         self._tmp = None
+
+    def _finish(self) -> None:
+        old, self._replaced = self._replaced, None
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
         _fsync_dir(os.path.dirname(os.path.abspath(self.path)))
 
     def _abort(self) -> None:
@@ -203,15 +235,22 @@ def _exchange(a: str, b: str) -> bool:
     return fn(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0
 
 
-def replace_dir(new: str, path: str) -> None:
-    """Put directory `new` at `path`, replacing what is there, and delete the old one."""
+def swap_dir(new: str, path: str) -> str | None:
+    """Put directory `new` at `path`; returns where the directory it replaced now
+    is (for the caller to delete once its commit is complete), or None."""
     if not os.path.lexists(path):
         os.rename(new, path)
-        return
+        return None
     if _exchange(new, path):
-        shutil.rmtree(new, ignore_errors=True)  # `new` now holds the old dataset
-        return
+        return new  # `new` now holds the old dataset
     aside = new + ".old"
     os.rename(path, aside)
     os.rename(new, path)
-    shutil.rmtree(aside, ignore_errors=True)
+    return aside
+
+
+def replace_dir(new: str, path: str) -> None:
+    """Put directory `new` at `path`, replacing what is there, and delete the old one."""
+    old = swap_dir(new, path)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

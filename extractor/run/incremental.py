@@ -32,7 +32,7 @@ import pyarrow.parquet as pq
 from extractor import __version__
 from extractor.run.batches import PaperBatch, RunStats
 from extractor.run.dataset import dataset_files
-from extractor.run.output import Output
+from extractor.run.output import Output, work_dir_for
 from extractor.run.papers import (PAPERS_SCHEMA, KeySet, add_batch_keys, h64, iter_papers, paper_key, papers_path,
                                   papers_table, stamp_of)
 from extractor.run.workers import BatchOut
@@ -41,11 +41,6 @@ from extractor.table import SCHEMA, OutputError
 CHECKPOINT_PAPERS = 20_000
 _STATE = "state.json"
 _SEGMENT = re.compile(r"seg-\d{6}\.parquet")
-
-
-def work_dir_for(out: str) -> str:
-    out = out.rstrip("/" + os.sep)
-    return os.path.join(os.path.dirname(os.path.abspath(out)), f".{os.path.basename(out)}.lbx-update")
 
 
 def _result_files(out: str) -> list[str]:
@@ -83,7 +78,11 @@ class Update:
     # -- before the run ---------------------------------------------------
     def prepare(self, stats: RunStats) -> None:
         for f in self.base_files:
-            schema = pq.read_schema(f)
+            try:
+                schema = pq.read_schema(f)
+            except (OSError, pa.ArrowException):
+                raise OutputError(self.out, "is not a Parquet table; --update needs a table lbx wrote "
+                                  "(give -o to write a new one)") from None
             if not schema.remove_metadata().equals(SCHEMA.remove_metadata(), check_metadata=False):
                 raise OutputError(self.out, "was written with another table schema (an older lbx?); "
                                   "write a new table without --update")
@@ -212,7 +211,8 @@ class Checkpoints:
         if self._sink is None:
             path = os.path.join(self.update.work, f"seg-{self._next:06d}.parquet")
             self._next += 1
-            self._sink = Output(path, rules_hash=self.update.rules_hash, inputs=self.update.inputs).__enter__()
+            self._sink = Output(path, rules_hash=self.update.rules_hash, inputs=self.update.inputs,
+                                checkpoint=True).__enter__()
         n = write_batch(self._sink, out, self.update.rules_hash)
         self._papers += len(out.batch)
         if self._papers >= self.update.checkpoint_papers:
