@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 import regex
 
+from extractor.text.latex import Edit, find_math, math_edits
+
 # One-to-one character replacements: positions do not move.
 _CHAR_MAP = {
     "\u00d7": "x", "\u2715": "x", "\u2716": "x", "\u2a2f": "x",  # multiplication signs
@@ -114,25 +116,47 @@ def normalize(text: str) -> tuple[str, OffsetMap]:
     omap = OffsetMap()
     if not _needs_rewrite(text_1to1):
         return text_1to1, omap
+    edits = _edits(text_1to1)
     out: list[str] = []
     last = 0
     shift = 0  # original index minus normalized index
     norm_len = 0
-    for m in _REWRITE_RE.finditer(text_1to1, timeout=1.0):
-        s, e = m.span()
+    for s, e, replacement in edits:
         out.append(text_1to1[last:s])
         norm_len += s - last
-        replacement = _expand(text_1to1, s, e)
         omap.points.append(norm_len)
         omap.deltas.append(shift)  # the start of a rewrite maps to its original start
         out.append(replacement)
         norm_len += len(replacement)
         shift += (e - s) - len(replacement)
         omap.points.append(norm_len)
-        omap.deltas.append(shift)
+        omap.deltas.append(shift)  # its end to its original end
         last = e
     out.append(text_1to1[last:])
     return "".join(out), omap
+
+
+def _edits(text: str) -> list[Edit]:
+    """Every rewrite of `text`, in order: LaTeX math spans by `latex`, the rewrites of
+    `_REWRITES` elsewhere. Touching edits become one, so that a number ending a
+    formula maps back over its closing `$` ("$48.6\\%$" -> "48.6%")."""
+    edits: list[Edit] = []
+    last = 0
+    spans = find_math(text) if "$" in text else []
+    for span in spans + [None]:
+        hi = span.start if span is not None else len(text)
+        for m in _REWRITE_RE.finditer(text, last, hi, timeout=1.0):
+            edits.append(Edit(m.start(), m.end(), _expand(text, m.start(), m.end())))
+        if span is not None:
+            edits.extend(math_edits(text, span))
+            last = span.end
+    merged: list[Edit] = []
+    for e in edits:
+        if merged and merged[-1].end == e.start:
+            prev = merged.pop()
+            e = Edit(prev.start, e.end, prev.text + e.text)
+        merged.append(e)
+    return merged
 
 
 def _expand(text: str, start: int, end: int) -> str:

@@ -59,6 +59,9 @@ _RANGE_LEFT = regex.compile(r"(?:[\d%x]|\d[kKMBGTb])$")  # what may stand before
 _SUFFIX_DASH = regex.compile(r"(?<=\d)[kKMBGTbx]-$")
 _DECADE = regex.compile(r"'?s(?![\w])")  # "the 1960s", "1990's": a decade, not seconds
 _YEAR_BEFORE = regex.compile(r"(?<![\w.])((?:19|20)\d\d)[-/]$")  # "2013-14", "2019/20"
+# an integer fraction constant, "ε = 16/255", "$\epsilon=8/255$ and $16/255$": not a result
+_FRACTION = regex.compile(r"(?<![\w.,/])(\d{1,4})/(\d{1,4})(?![\w.,/%])")
+_FRACTION_LEFT = regex.compile(r"(?:[=≤<]|ε|epsilon)\s*$")
 _URL_START = regex.compile(r"[(\[<\"']?(?:[a-z][a-z0-9+.-]*://|www\.)", regex.IGNORECASE)
 _NAME_LEFT = regex.compile(r"(?:[A-Za-z][\w]*[-_/^]|[A-Za-z]\s?[vV]|#|@|\^)$")  # CIFAR-10, ViT-B/16, v2
 _VERSION_LEFT = regex.compile(r"(?<![.!?]\s|^)\b[A-Z][A-Za-z]*[a-z][A-Za-z]*\s$|\b[A-Z]{2,}[a-z]*\s$")
@@ -201,6 +204,9 @@ def _read_mention(text: str, m: regex.Match, units: UnitTable, hi: int) -> Numbe
         first, second = (_as_int(prev.group(1)), _as_int(raw_num)) if prev else (None, None)
         if first is not None and second is not None and (first + 1) % 100 == second:
             mention.year = True  # the second year of "2013-14", "2019/20"
+    if not word and unit is None and _is_fraction(text, num_start, num_end):
+        mention.glued_name = True  # one token with its other side, as a URL's digits are
+        mention.flags.append("fraction")
     if not word and _in_url(text, num_start):
         mention.glued_name = True  # digits of a URL are part of a name
         mention.flags.append("url")
@@ -220,6 +226,14 @@ def _as_int(digits: str) -> int | None:
         return int(digits)
     except ValueError:
         return None
+
+
+def _is_fraction(text: str, ns: int, ne: int) -> bool:
+    """The digits at ns:ne are a side of an integer fraction written as a constant."""
+    f = _FRACTION.search(text, max(0, ns - 5), min(len(text), ne + 6))
+    if f is None or not (f.start() <= ns and ne <= f.end()):
+        return False
+    return f.group(2) == "255" or _FRACTION_LEFT.search(text, max(0, f.start() - 10), f.start()) is not None
 
 
 def _in_url(text: str, pos: int) -> bool:
