@@ -14,12 +14,15 @@ from dataclasses import dataclass
 
 import regex
 
+from extractor.text.phrases import noun_phrase, quality_noun
+
 RIGHT_REACH = 45  # characters after the number where a metric still belongs to it
 LEFT_REACH = 110
 _CLAUSE_BREAK = regex.compile(r"[;:]|\.\s|,\s+(?:and|but|while|whereas|which)\b|\bwhile\b|\bwhereas\b")
 _RIGHT_BLOCK = regex.compile(r"[;:,(]|\.\s|\d|\b(?:than|over|compared|while|whilst|and|but|whereas|with|using)\b")
 _GENERIC_IN = regex.compile(
-    r"\s*(?:\w+\s+){0,2}?(?:increase|improvement|gain|reduction|decrease|drop|boost|rise)s?\s+in\s+"
+    r"\s*(?:\w+\s+){0,2}?(?:increase|improvement|gain|reduction|decrease|drop|boost|rise|speedup|speed-up|saving|"
+    r"acceleration)s?\s+in\s+"
     r"(?:the\s+|their\s+|its\s+)?((?:[a-z][\w-]*\s){0,2}?[a-z][\w-]*)\b", regex.IGNORECASE)
 _GENERIC_BEFORE = regex.compile(
     r"\b(?:improv|increas|boost|enhanc|reduc|decreas|lower|rais|cut)\w*\s+(?:(?:the|their|its|these|those|our|this)\s+)?"
@@ -66,6 +69,50 @@ def _generic(entry) -> bool:
     return bool((entry.info or {}).get("generic"))
 
 
+# "8.7x fewer queries", "2.8x lower L2 distortion", "100x more efficient"
+_COMPARATIVE = regex.compile(r"\s*(?:times\s+)?(fewer|less|lower|higher|more|greater|smaller|larger|cheaper)\s+",
+                             regex.IGNORECASE)
+_FOR_IN = regex.compile(r"\s*(?:points?\s+)?(?:for|in)\s+(?=[a-z])")
+# Nouns of the change itself, not of what changed: "a 5% improvement".
+_CHANGE_NOUNS = frozenset("""improvement improvements gain gains increase increases reduction reductions decrease
+decreases drop drops boost boosts rise speedup speedups margin margins point points lead advantage relative
+absolute times fold""".split())
+
+
+def _phrase_after(text: str, mention, end: int) -> list[MetricChoice]:
+    """Open-vocabulary metrics: the noun phrase a comparison governs after the
+    number, one introduced by "for"/"in", or one printed right after it."""
+    out = []
+    c = _COMPARATIVE.match(text, mention.end, end)
+    if c:
+        span = noun_phrase(text, c.end(), end)
+        if span is not None:
+            words = text[span[0]:span[1]]
+            quality = quality_noun(words) if c.group(1).lower() in ("more", "less") else None
+            if quality:
+                out.append(MetricChoice(quality, None, f"quality of 'N {c.group(1)} {words}'", 2.4, span=span))
+            elif words.split()[0].lower() not in _CHANGE_NOUNS:
+                out.append(MetricChoice(words, None, f"noun phrase after 'N {c.group(1)}'", 2.4, span=span))
+        return out
+    for rx, why, strength in ((_FOR_IN, "noun phrase after 'N for/in'", 1.3), (None, "noun phrase after the number", 0.9)):
+        at = mention.end
+        if rx is not None:
+            m = rx.match(text, mention.end, end)
+            if m is None:
+                continue
+            at = m.end()
+        elif not text.startswith(" ", at):
+            continue
+        span = noun_phrase(text, at, end)
+        if span is None:
+            continue
+        words = text[span[0]:span[1]]
+        if words[0].islower() and words.split()[0] not in _CHANGE_NOUNS:
+            out.append(MetricChoice(words, None, why, strength, span=span))
+            break
+    return out
+
+
 def attach_metric(mention, decision, ctx) -> MetricChoice:
     text, kind = ctx.text, decision.kind
     cands: list[MetricChoice] = []
@@ -100,6 +147,7 @@ def attach_metric(mention, decision, ctx) -> MetricChoice:
     g = _SHARE_OF.match(text, mention.end, ctx.end)
     if g and mention.unit == "%" and g.group(1).split()[0].lower() not in _STOP_GENERIC:
         cands.append(MetricChoice(g.group(1), None, "'N% of its X'", 1.1, span=g.span(1)))
+    cands.extend(_phrase_after(text, mention, ctx.end))
     if _PERFORMS.search(text, max(ctx.start, mention.start - 40), mention.start):
         cands.append(MetricChoice("performance", None, "'performs at N'", 1.0))
     if mention.unit in _UNIT_DEFAULT:

@@ -1,0 +1,69 @@
+"""Noun phrases cut by closed-class words, without a tagger.
+
+"47% fewer tokens than ...", "a 38% reduction in FLOPs while ...", "raises the
+hit rate by 6.5%": what a result measures is often a noun phrase nobody put in
+a lexicon. English marks where such a phrase ends with a small, closed set of
+words (determiners, prepositions, conjunctions, auxiliaries, a few adverbs and
+verbs) and with punctuation and numbers, so a phrase is the run of open-class
+words from a starting point up to the first of those.
+"""
+from __future__ import annotations
+
+import regex
+
+CLOSED_CLASS = frozenset("""
+a an the this that these those its their our his her my your each every any some all both either neither no
+than then on in at of for with without by from to into onto over under across among between through per via
+toward towards against within beyond after before during upon about around compared relative versus vs
+and or nor but while whereas although though because since so yet as if when where which who whom whose what
+is are was were be been being am has have had do does did can could will would shall should may might must
+not only also even just still very more most less least much many few fewer further respectively overall
+averaged up down out off it they them we us he she one ones
+using used use uses achieve achieves achieved achieving reach reaches reached obtain obtains obtained
+improve improves improved improving reduce reduces reduced reducing outperform outperforms outperforming
+gives give gave giving leads lead led yields yield yielded shows show showed shown brings bring brought
+""".split())
+_WORD = regex.compile(r"[A-Za-z][A-Za-z0-9]*(?:[\-/'][A-Za-z0-9]+)*")
+_GAP = regex.compile(r"[ \t]+|[ \t]*-[ \t]*")  # what may stand between two words of one phrase
+
+MAX_WORDS = 4
+
+
+def noun_phrase(text: str, pos: int, end: int, max_words: int = MAX_WORDS) -> tuple[int, int] | None:
+    """The span of the noun phrase starting at `pos` (after optional spaces), or
+    None when the first word is closed-class or no word starts there."""
+    i = pos
+    while i < end and text[i] == " ":
+        i += 1
+    start, last_end, n = i, None, 0
+    while n < max_words:
+        m = _WORD.match(text, i, end)
+        if m is None or m.group().lower() in CLOSED_CLASS:
+            break
+        last_end, n = m.end(), n + 1
+        gap = _GAP.match(text, m.end(), end)
+        if gap is None:
+            break
+        i = gap.end()
+    return (start, last_end) if last_end is not None else None
+
+
+# "more accurate" names accuracy: the adjective of a comparison, as the noun of
+# its quality. Suffix rules, most specific first.
+_NOMINAL = [("ficient", "ficiency"), ("curate", "curacy"), ("cise", "cision"), ("able", "ability"),
+            ("ible", "ibility"), ("ent", "ence"), ("ive", "iveness"), ("ust", "ustness"), ("ful", "fulness"),
+            ("ble", "bility"), ("se", "sity"), ("ct", "ctness")]
+
+
+def quality_noun(adjective: str) -> str | None:
+    """"accurate" -> "accuracy", "parameter-efficient" -> "parameter efficiency";
+    None when no suffix rule applies."""
+    head, sep, last = adjective.rpartition("-")
+    if not sep:
+        head, sep, last = adjective.rpartition(" ")
+    low = last.lower()
+    for suffix, noun in _NOMINAL:
+        if low.endswith(suffix):
+            word = last[: len(last) - len(suffix)] + noun
+            return f"{head} {word}" if head else word
+    return None
