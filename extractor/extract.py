@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 import regex
 
 from extractor import __version__
-from extractor.attach.dataset import dataset_from_title
-from extractor.attach.fields import Fields, attach_all
-from extractor.attach.method import long_form, paper_method
+from extractor.attach.dataset import dataset_from_title, shaped_datasets
+from extractor.attach.fields import Fields, attach_all, is_efficiency
+from extractor.attach.method import KNOWN_NOT_DATASETS, long_form, paper_method
 from extractor.classify import Decision, classify, grammar_reject
+from extractor.confidence import row_confidence
 from extractor.quantities import normalize_value
 from extractor.result import Result
 from extractor.rules.lexicon import Entry, Mention, tokenize
@@ -41,7 +42,8 @@ class Context:
     patterns or the cue patterns settle never needs them, and the look-up is the
     costliest step of the engine."""
 
-    __slots__ = ("text", "start", "end", "known_names", "previous_datasets", "_rules", "_metrics", "_datasets")
+    __slots__ = ("text", "start", "end", "known_names", "previous_datasets", "own_name", "_rules", "_metrics",
+                 "_datasets")
 
     def __init__(self, text: str, start: int, end: int, rules: RuleSet):
         self.text, self.start, self.end, self._rules = text, start, end, rules
@@ -49,11 +51,12 @@ class Context:
         self._datasets: list[Mention] | None = None
         self.known_names: set[str] = set()  # surfaces of metrics and datasets: never a method
         self.previous_datasets: list[Mention] = []  # of the sentence before ("on A, B and C. ... respectively")
+        self.own_name: str | None = None  # the paper's method: never its dataset
 
     def _look_up(self) -> None:
         words = tokenize(self.text, self.start, self.end)  # this sentence's words, for both lexicons
         self._metrics = self._rules.metrics.find(self.text, self.start, self.end, words)
-        self._datasets = _datasets_in(self.text, self.start, self.end, self._rules, words)
+        self._datasets = _datasets_in(self.text, self.start, self.end, self._rules, words, self._metrics)
 
     @property
     def metrics(self) -> list[Mention]:
@@ -127,14 +130,14 @@ def explain_paper(paper: Paper, rules: RuleSet) -> list[Explained]:
         if ctx is None:
             out.extend(Explained(m, d, None, []) for m, d in zip(mentions, decisions))
             continue
-        ctx.known_names = known
+        ctx.known_names, ctx.own_name = known, own_name
         if k > 0:
             ps, pe = spans[k - 1]
             ctx.previous_datasets = [d for d in all_datasets if ps <= d.start and d.end <= pe]
         fields = attach_all(mentions, decisions, ctx, own_name, own_long)
         if default_dataset and not ctx.datasets:
             for f in fields:
-                if f is not None and f.dataset is None:
+                if f is not None and f.dataset is None and not is_efficiency(f):
                     f.dataset = default_dataset
                     f.notes[1] = "the only dataset the abstract names"
         for mention, decision, f in zip(mentions, decisions, fields):
@@ -145,17 +148,28 @@ def explain_paper(paper: Paper, rules: RuleSet) -> list[Explained]:
     return out
 
 
-def _datasets_in(text: str, s: int, e: int, rules: RuleSet, tokens) -> list[Mention]:
-    """Lexicon datasets plus names the sentence itself calls a dataset or benchmark."""
+def _datasets_in(text: str, s: int, e: int, rules: RuleSet, tokens, metrics=()) -> list[Mention]:
+    """Lexicon datasets plus names the sentence itself calls a dataset or benchmark,
+    and name-shaped objects of "on / in / across" that are not metrics."""
     found = rules.datasets.find(text, s, e, tokens)
-    taken = [(d.start, d.end) for d in found]
+    taken = [(d.start, d.end) for d in found] + [(m.start, m.end) for m in metrics]
     for m in _DATASET_PHRASE.finditer(text, s, e, timeout=1.0):
         a, b = m.span(1)
         if not any(a < y and x < b for x, y in taken):
             entry = Entry("phrase:" + m.group(1), m.group(1), "dataset", "text", {})
             found.append(Mention(entry, a, b, m.group(1)))
+    for a, b, name, prep in shaped_datasets(text, s, e, _not_a_dataset_name):
+        if not any(a < y and x < b for x, y in taken):
+            taken.append((a, b))
+            found.append(Mention(Entry("shape:" + name, name, "dataset", "text", {"prep": prep}), a, b, name))
     found.sort(key=lambda d: d.start)
     return found
+
+
+def _not_a_dataset_name(name: str) -> bool:
+    """Models, organisations and kinds of things have dataset-like shapes too."""
+    head = regex.split(r"[-\s]", name, maxsplit=1)[0]
+    return any(n in KNOWN_NOT_DATASETS for n in (name, head))
 
 
 def _share_within_groups(mentions: list[NumberMention], decisions: list[Decision]) -> None:
@@ -223,7 +237,8 @@ def _result(paper, rules, abstract, omap, mention, decision, s, e, f: Fields) ->
         kind=decision.kind, value=mention.value, value_text=abstract[start:end], unit=mention.unit,
         value_norm=value_norm, unit_norm=unit_norm, higher_is_better=hib,
         evidence=abstract[omap.to_original(s):omap.to_original(e)], start=start, end=end,
-        rule=decision.rule, confidence=round(decision.confidence, 3), extractor_version=__version__,
+        rule=decision.rule, extractor_version=__version__,
+        confidence=row_confidence(decision, mention.unit, f.metric, f.dataset, f.method, f.entry, f.notes, paper.title),
         url=paper.url,
         metric_text=printed(f.metric_span), dataset_text=printed(f.dataset_span),
         method_text=printed(f.method_span) or f.method_long,

@@ -77,3 +77,33 @@ def test_defined_long_form_names_the_method():
                     "compared to label smoothing.")
     assert rows and all(r.method == "CLM" for r in rows)
     assert rows[0].method_text == "calibrated label mixing"
+
+
+@pytest.mark.parametrize("abstract, expected", [
+    ("ZetaLM reaches 71.2% accuracy on FooBench-Hard and 55.0% on MathArena.",
+     {(71.2, "FooBench-Hard"), (55.0, "MathArena")}),
+    ("It scores 45.3% on AIME 2025 and 62.1% on GPQA Diamond.", {(45.3, "AIME 2025"), (62.1, "GPQA Diamond")}),
+    ("Experiments on HellaSwag, WinoGrande and ArcLite show gains of 2.1, 1.4 and 3.3 points, respectively.",
+     {(2.1, "HellaSwag"), (1.4, "WinoGrande"), (3.3, "ArcLite")}),
+])
+def test_open_vocabulary_datasets_by_shape(abstract, expected):
+    rows = _extract("A study of new benchmarks", abstract)
+    assert {(r.value, r.dataset) for r in rows} == expected
+
+
+@pytest.mark.parametrize("abstract", [
+    "Our detector reaches 52.1 AP when trained on GPT-4 outputs.",  # a model, not a data set
+    "Implemented in PyTorch, the model runs at 40 FPS on RTX GPUs.",
+])
+def test_shaped_names_that_are_not_datasets(abstract):
+    rows = _extract("Some title", abstract)
+    assert rows and all(r.dataset in (None,) for r in rows), [(r.value, r.dataset) for r in rows]
+
+
+def test_cost_numbers_take_no_abstract_default_dataset():
+    rows = _extract("Fast sparse attention",
+                    "We evaluate on ImageNet only. Our model reaches 81.2% top-1 accuracy. "
+                    "It is also 3.1x faster than dense attention.")
+    by_value = {r.value: r for r in rows}
+    assert by_value[81.2].dataset == "ImageNet"
+    assert by_value[3.1].dataset is None

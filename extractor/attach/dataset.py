@@ -88,7 +88,8 @@ def attach_dataset(mention, ctx, metric_mention=None, group_end=None):
     is where the number's list or range ends ("+5.3% and +11.0% top-1 ... on X")."""
     text = ctx.text
     tail = max(mention.end, group_end or 0)
-    datasets = [d for d in ctx.datasets if not _COMPOUND.match(text, d.end)]
+    datasets = [d for d in ctx.datasets if not _COMPOUND.match(text, d.end)
+                and not (d.entry.id.startswith("shape:") and ctx.own_name and d.text in ctx.own_name)]
     if metric_mention is not None:
         for d in datasets:
             if 0 <= metric_mention.start - d.end <= 1:  # "GSM8K accuracy", "ImageNet top-1 accuracy"
@@ -98,7 +99,10 @@ def attach_dataset(mention, ctx, metric_mention=None, group_end=None):
                 and not _another_measurement(ctx, tail, d.start) \
                 and _LEADS_TO.fullmatch(text, mention.end, d.start):
             return dataset_name(d, text), d.entry, "dataset named after the number", dataset_span(d, text)
-    before = [d for d in datasets if d.end <= mention.start and not _BLOCK.search(text, d.end, mention.start)]
+    # A name known only by its shape counts before the number only as "on / across X"
+    # ("On FooBench, ..."): "in X" / "at X" there is as often a tool or a place.
+    before = [d for d in datasets if d.end <= mention.start and not _BLOCK.search(text, d.end, mention.start)
+              and d.entry.info.get("prep", "on") in ("on", "across", "over")]
     if before:
         d = before[-1]
         return dataset_name(d, text), d.entry, "dataset named earlier in the sentence", dataset_span(d, text)
@@ -116,3 +120,37 @@ def dataset_from_title(title: str) -> str | None:
     if m and len(m.group(1).split()) <= 3:
         return m.group(1)
     return None
+
+
+# Open vocabulary: benchmarks appear every month, so a name is also recognized by
+# its shape where a sentence uses it as the object of "on / in / across / over":
+# CamelCase ("HellaSwag"), capitals ("GPQA"), digits or versions ("AIME 2025",
+# "CIFAR-10"), benchmark suffixes ("FooBench", "LongEval", "WikiQA", "-1K"),
+# optionally a qualifier word printed after it ("Verified", "Hard", "test").
+_SHAPED_TOKEN = (r"(?:[A-Z][a-z0-9]*[A-Z][\w]*|[A-Z]{2,}[\w]*|[A-Z][a-z]+\d[\w]*|[A-Za-z][\w]*(?:Bench|bench|Eval|QA|Arena|Gym))"
+                 r"(?:[-.][\w]+)*")
+_QUALIFIER = r"(?:\s(?:\d{4}|v\d[\w.]*|Verified|Hard|Easy|Lite|Pro|Mini|Full|Plus|Diamond|Challenge|Test|test|val|dev))?"
+_SHAPED = regex.compile(
+    rf"\b(on|in|across|over|at)\s+(?:the\s+|both\s+|all\s+)?(?:(?:challenging|popular|standard|public|recent|"
+    rf"widely[\s-]used|large[\s-]scale|real[\s-]world)\s+)?((?<![\w-]){_SHAPED_TOKEN}{_QUALIFIER})(?![\w-])")
+_SHAPED_NEXT = regex.compile(rf"\s*(?:,\s*(?:and\s+|or\s+)?|\s(?:and|or|&)\s+)((?<![\w-]){_SHAPED_TOKEN}{_QUALIFIER})(?![\w-])")
+_NOT_DATASET_NEXT = regex.compile(r"[\s-]+(?:model|models|backbone|architecture|network|networks|layer|layers|"
+                                  r"loss|attack|attacks|GPU|GPUs|cores?|hardware|framework|library)\b", regex.IGNORECASE)
+
+
+def shaped_datasets(text: str, lo: int, hi: int, not_names) -> list[tuple[int, int, str, str]]:
+    """(start, end, name, preposition) of name-shaped objects of "on / in / across / over" in
+    text[lo:hi], with the names listed after them ("on A, B and C"). `not_names`
+    says whether a name is a known model, organisation or the paper's own method."""
+    out: list[tuple[int, int, str, str]] = []
+    for m in _SHAPED.finditer(text, lo, hi, timeout=1.0):
+        a, b = m.span(2)
+        while True:
+            name = text[a:b]
+            if not not_names(name) and not _NOT_DATASET_NEXT.match(text, b):
+                out.append((a, b, name, m.group(1).lower()))
+            nxt = _SHAPED_NEXT.match(text, b, hi)
+            if nxt is None:
+                break
+            a, b = nxt.span(1)
+    return out

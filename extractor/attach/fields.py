@@ -36,6 +36,22 @@ class Fields:
     method_long: str | None = None  # the long form the abstract defines for the method
 
 
+_COST_WORDS = regex.compile(
+    r"\b(?:speed|faster|throughput|latency|time|cost|costs|flops|macs|memory|parameters|params|compute|computation|"
+    r"computations|energy|queries|samples|data|steps|iterations|epochs|hours|storage|size|bandwidth|efficien\w*)\b",
+    regex.IGNORECASE)
+
+
+def is_efficiency(f: Fields) -> bool:
+    """A cost or efficiency number (speed-up, FLOPs, memory, latency, data or
+    queries needed): measured on whatever ran, not on a benchmark, so it takes
+    no abstract-wide default dataset."""
+    info = getattr(f.entry, "info", None) or {}
+    if info.get("task") == "efficiency":
+        return True
+    return bool(f.metric and _COST_WORDS.search(f.metric))
+
+
 def attach_all(mentions, decisions, ctx, own_name: str | None, own_long: str | None = None) -> list[Fields | None]:
     """Fields for every accepted number (None for the others)."""
     fields: list[Fields | None] = []

@@ -97,6 +97,10 @@ PRM PRMs ORM SVD PCA BoN SOTA AD DL
 """.split())
 
 
+# Names with a dataset's shape that are not data sets.
+KNOWN_NOT_DATASETS = WELL_KNOWN_MODELS | ORGANIZATIONS | GENERIC_ACRONYMS
+
+
 def _name_candidates(title: str, abstract: str, known: set[str]) -> list[tuple[int, str]]:
     """Name-like tokens scored by how the text presents them: defined in
     parentheses, introduced by "we propose", printed in the title, repeated."""
