@@ -11,12 +11,11 @@ import os
 import signal
 import sys
 import time
+
 import click
 
-from extractor.extract import MAX_ABSTRACT_CHARS
 from extractor import __version__
-from extractor.sources.errors import InputError
-from extractor.table import OutputError
+from extractor.exits import CliError, Terminated, install_sigterm, report  # noqa: F401  (CliError, Terminated: part of this module's API)
 
 # Papers per batch (read, handed to a worker, written together): bounds memory
 # whatever the input size; large enough that per-batch costs vanish.
@@ -29,61 +28,56 @@ MAX_SKIP_WARNINGS = 10
 FORMATS = ["daily", "jsonl", "json", "csv", "parquet"]
 
 
-class CliError(Exception):
-    """A problem the user can fix; printed as one "lbx: error: ..." line, exit 2."""
-
-
-class Terminated(BaseException):
-    """SIGTERM, raised as an exception so that `with` blocks (the table writer's
-    temp-file cleanup above all) run as they do for Ctrl-C. BaseException so that
-    no `except Exception` on the way swallows it."""
-
-
-def _on_sigterm(signum, frame):
-    raise Terminated()
-
-
 def _error(message: str) -> None:
+    """A note on stderr (warnings, notes): one line, as every line lbx prints."""
     click.echo(" ".join(str(message).split("\n")), err=True)
 
 
+class ByteSize(click.ParamType):
+    """A size in bytes: 64MB, 512KiB, 1.5GB, 1000000 (as Dask spells them), as an int."""
+
+    name = "size"
+    _UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+              "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40, "k": 10**3, "m": 10**6, "g": 10**9}
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        import re
+
+        m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", str(value))
+        unit = m.group(2).lower() if m else None
+        if m is None or unit not in self._UNITS or float(m.group(1)) * self._UNITS[unit] < 1:
+            self.fail(f"{value!r} is not a size in bytes (such as 64MB, 512KiB or 1000000)", param, ctx)
+        return int(float(m.group(1)) * self._UNITS[unit])
+
+
 class LbxGroup(click.Group):
-    """Runs a command and maps every outcome to one stderr line and an exit code.
+    """Runs a command and maps its outcome to one stderr line and an exit code
+    (`extractor.exits.outcome`, the one place that does).
 
     Done here rather than in `main()` so that click's test runner, which calls
     this method, sees exactly what a user sees.
     """
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
-        handler_set, previous = False, None
+        previous = install_sigterm()
+        error = None
+        code = 0
         try:
-            previous = signal.signal(signal.SIGTERM, _on_sigterm)
-            handler_set = True
-        except ValueError:  # not the main thread: leave signals alone
-            pass
-        try:
-            rv = super().main(args, prog_name or "lbx", complete_var, standalone_mode=False, **extra)
+            # click's own `main` minus its error handling (which prints in its own
+            # style, and a blank line before an interrupt): all of that is `outcome`'s.
+            args = sys.argv[1:] if args is None else list(args)
+            with self.make_context(prog_name or "lbx", args, **extra) as ctx:
+                rv = self.invoke(ctx)
             code = rv if isinstance(rv, int) else 0
-        except (CliError, InputError, OutputError) as e:
-            _error(f"lbx: error: {e}")
-            code = 2
-        except click.ClickException as e:
-            e.show()
-            code = e.exit_code
-        except (click.exceptions.Abort, KeyboardInterrupt):
-            _error("lbx: interrupted")
-            code = 130
-        except Terminated:
-            _error("lbx: terminated")
-            code = 143
-        except Exception as e:
-            if os.environ.get("LBX_DEBUG") == "1":
-                raise
-            _error(f"lbx: internal error: {type(e).__name__}: {e} (set LBX_DEBUG=1 for a traceback)")
-            code = 1
+        except BaseException as e:  # noqa: BLE001  (every outcome goes through one function)
+            error = e
         finally:
-            if handler_set:
+            if previous is not None:
                 signal.signal(signal.SIGTERM, previous)
+        if error is not None:
+            code = report(error)
         sys.exit(code)
 
 
@@ -139,6 +133,8 @@ class _Progress:
 
 
 def _summary(stats, out: str, seconds: float, update: bool) -> list[str]:
+    from extractor.extract import MAX_ABSTRACT_CHARS
+
     lines = [f"lbx: read {stats.papers_read:,} papers from {stats.files_read} of {stats.inputs} inputs"]
     if stats.skipped:
         reasons = ", ".join(f"{reason}: {n:,}" for reason, n in sorted(stats.skipped.items()))
@@ -190,7 +186,7 @@ def _output_target(out: str | None, update: str | None) -> str:
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local",
               help="local (this machine) or dask (a Dask cluster; see --scheduler).")
 @click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler address (default: start a local cluster).")
-@click.option("--blocksize", metavar="SIZE", default="64MB", show_default=True,
+@click.option("--blocksize", metavar="SIZE", type=ByteSize(), default="64MB", show_default=True,
               help="Dask engine: bytes of JSON Lines per partition.")
 @click.option("--paper-timeout", type=click.FloatRange(min=0), default=10.0, show_default=True, metavar="SECONDS",
               help="Time budget per paper: a paper over it is skipped and counted (0: no budget).")
