@@ -81,6 +81,17 @@ def run_within(seconds: float | None, fn: Callable[..., T], *args) -> T:
     return _WATCHDOG.run(seconds, fn, args)
 
 
+def extract_within(paper, rules, seconds: float | None):
+    """(results, None), or ([], the skip reason): one paper, timed here and guarded by
+    `guard.extract_guarded` (a regex timeout is a skip too). Every engine's per-paper step."""
+    from extractor.run.guard import extract_guarded
+
+    try:
+        return run_within(seconds, extract_guarded, paper, rules)
+    except PaperOverBudget as e:
+        return [], str(e)
+
+
 def _with_alarm(seconds: float, fn, args):
     global _alarm_armed
     previous = signal.signal(signal.SIGALRM, _on_alarm)

@@ -36,7 +36,7 @@ from collections import Counter, deque
 import pyarrow as pa
 
 from extractor.run.batches import NoInputRead, RunStats
-from extractor.run.budget import PaperOverBudget, run_within
+from extractor.run.budget import extract_within
 from extractor.run.output import Output
 from extractor.run.papers import abstract_sha1, papers_table
 from extractor.run.workers import default_workers
@@ -106,7 +106,6 @@ def _items(df, kind: str, path: str, source: str, columns: dict | None, where: s
 def extract_partition(df, kind: str, path: str, source: str, columns: dict | None, rule_dirs: tuple[str, ...],
                       rules_hash: str, skip_bad: bool, paper_timeout: float | None = None, partition_info=None):
     """One input partition -> a one-row frame: its results and papers as Arrow IPC, and its counts."""
-    from extractor import extract as engine
     from extractor.table import results_to_table
 
     rules = _worker_rules(rule_dirs, rules_hash)
@@ -125,10 +124,9 @@ def extract_partition(df, kind: str, path: str, source: str, columns: dict | Non
         if item.abstract is None:
             stats["skipped"]["no abstract"] += 1
             continue
-        try:  # the per-paper time budget (budget.py): a paper over it is a counted skip
-            found = run_within(paper_timeout, engine.extract_paper, item, rules)
-        except PaperOverBudget as e:
-            stats["skipped"][str(e)] += 1
+        found, reason = extract_within(item, rules, paper_timeout)  # timed and guarded: a skip, not an error
+        if reason is not None:
+            stats["skipped"][reason] += 1
             continue
         results.extend(found)
         ids.append(item.paper_id)

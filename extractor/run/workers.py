@@ -23,9 +23,10 @@ rows a pool writes are exactly the rows, in exactly the order, of a serial run.
 - Workers die with their parent, even when it is SIGKILLed and cannot terminate
   them: a pool worker blocks reading its task queue, whose write end it holds
   itself, so it would otherwise wait forever (see `_die_with_parent`).
-- Every paper runs within the time budget (`paper_timeout`, see `budget.py`);
-  a paper over it is left out of the batch (no rows, no papers-table row, so a
-  later --update tries it again) and counted in `BatchOut.skipped`.
+- Every paper runs within the time budget (`paper_timeout`, see `budget.py`)
+  and the guard (`guard.py`); a paper over the budget, or whose regex timed
+  out, is left out of the batch (no rows, no papers-table row, so a later
+  --update tries it again) and counted by reason in `BatchOut.skipped`.
 """
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ import pyarrow as pa
 
 from extractor.result import Result
 from extractor.run.batches import PaperBatch, PaperRow, to_paper
-from extractor.run.budget import PaperOverBudget, run_within, skip_reason
+from extractor.run.budget import extract_within
 
 _RULES = None  # the worker process's rules: inherited through fork, or loaded by `_init_worker`
 # "fork" where the platform offers it (fast start, shared rules), else "spawn";
@@ -131,38 +132,36 @@ def _watch_parent(parent_pid: int) -> None:
 
 
 def _extract_all(rows: Sequence[PaperRow], rules, paper_timeout: float | None):
-    """(results, count per kept paper, indexes of papers over the budget)."""
-    from extractor import extract as engine  # looked up per batch: tests may substitute the engine
-
+    """(results, count per kept paper, (index, reason) of each paper skipped)."""
     results: list[Result] = []
     counts: list[int] = []
-    over: list[int] = []
+    skipped: list[tuple[int, str]] = []
     for i, row in enumerate(rows):
-        try:
-            found = run_within(paper_timeout, engine.extract_paper, to_paper(row), rules)
-        except PaperOverBudget:
-            over.append(i)
+        found, reason = extract_within(to_paper(row), rules, paper_timeout)
+        if reason is not None:
+            skipped.append((i, reason))
             continue
         counts.append(len(found))
         results.extend(found)
-    return results, counts, over
+    return results, counts, skipped
 
 
-def _extract_rows(rows: list[PaperRow], paper_timeout: float | None = None) -> tuple[pa.Table, list[int], list[int]]:
+def _extract_rows(rows: list[PaperRow], paper_timeout: float | None = None):
     """Worker side: a batch of paper tuples -> (Arrow table of its results, count per kept paper,
-    indexes of the papers over the time budget)."""
+    (index, reason) of each paper skipped)."""
     from extractor.table import results_to_table
 
-    results, counts, over = _extract_all(rows, _RULES, paper_timeout)
-    return results_to_table(results), counts, over
+    results, counts, skipped = _extract_all(rows, _RULES, paper_timeout)
+    return results_to_table(results), counts, skipped
 
 
-def _out(batch: PaperBatch, counts: list[int], over: list[int], paper_timeout, **rows) -> BatchOut:
-    if not over:
+def _out(batch: PaperBatch, counts: list[int], skipped: list[tuple[int, str]], **rows) -> BatchOut:
+    """The batch's output, the skipped papers left out of its batch (no rows, no papers-table row)."""
+    if not skipped:
         return BatchOut(batch, counts, **rows)
-    dropped = set(over)
+    dropped = {i for i, _ in skipped}
     kept = batch.subset([i not in dropped for i in range(len(batch))])
-    return BatchOut(kept, counts, skipped=Counter({skip_reason(paper_timeout): len(over)}), **rows)
+    return BatchOut(kept, counts, skipped=Counter(reason for _, reason in skipped), **rows)
 
 
 class Extractor:
@@ -190,8 +189,8 @@ class Extractor:
         return False
 
     def _serial(self, batch: PaperBatch) -> BatchOut:
-        results, counts, over = _extract_all(batch.rows, self.rules, self.paper_timeout)
-        return _out(batch, counts, over, self.paper_timeout, results=results)
+        results, counts, skipped = _extract_all(batch.rows, self.rules, self.paper_timeout)
+        return _out(batch, counts, skipped, results=results)
 
     def _start_pool(self) -> None:
         import multiprocessing
@@ -236,8 +235,8 @@ class Extractor:
             yield self._collect(*in_flight.popleft())
 
     def _collect(self, batch: PaperBatch, future) -> BatchOut:
-        table, counts, over = future.result()
-        return _out(batch, counts, over, self.paper_timeout, table=table)
+        table, counts, skipped = future.result()
+        return _out(batch, counts, skipped, table=table)
 
 
 def _chain(first, second, rest):
