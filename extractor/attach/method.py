@@ -70,7 +70,7 @@ _INTRO = regex.compile(
 _TASK_TAIL = regex.compile(
     r"\b(?:Analysis|Learning|Detection|Segmentation|Classification|Recognition|Generation|Translation|"
     r"Answering|Retrieval|Estimation|Prediction|Reasoning|Understanding|Tracking|Synthesis|Summari[sz]ation|"
-    r"Captioning|Completion|Pre-?training|Training|Extraction|Model(?:l)?ing|Inference|Evaluation)\s*\($",
+    r"Captioning|Completion|Pre-?training|Training|Extraction|Model(?:l)?ing|Inference|Evaluation|Search)\s*\($",
     regex.IGNORECASE)
 _DATASET_TITLE = regex.compile(r"\b(?:dataset|corpus|benchmark|test\s?bed|suite|challenge|leaderboard)s?\b",
                                regex.IGNORECASE)
@@ -106,6 +106,7 @@ def _name_candidates(title: str, abstract: str, known: set[str]) -> list[tuple[i
     parentheses, introduced by "we propose", printed in the title, repeated."""
     scores: dict[str, int] = {}
     presented: set[str] = set()
+    tasks: set[str] = set()  # short forms of tasks: never the paper's method unless it introduces them
     for m in _NAME_TOKEN.finditer(abstract):
         name = m.group(1)
         if _generic(name, known) or _DATASET_NEXT.match(abstract, m.end()):
@@ -113,6 +114,7 @@ def _name_candidates(title: str, abstract: str, known: set[str]) -> list[tuple[i
         score = scores.get(name, 0) + 1
         before = abstract[max(0, m.start() - 80):m.start()]
         if before.endswith("(") and abstract[m.end():m.end() + 1] == ")" and _TASK_TAIL.search(before):
+            tasks.add(name)
             continue  # "Aspect-based Sentiment Analysis (ABSA)" names a task, not a method
         if before.endswith("(") and abstract[m.end():m.end() + 1] == ")" and \
                 _CAPITALIZED_LONG_FORM.search(before):
@@ -124,6 +126,8 @@ def _name_candidates(title: str, abstract: str, known: set[str]) -> list[tuple[i
             score += 3
             presented.add(name)
         scores[name] = score
+    for name in tasks:
+        scores.pop(name, None)
     _score_definitions(title, abstract, known, scores, presented)
     _score_introduced_phrases(abstract, known, scores, presented)
     prefix = _TITLE_NAME.match(title)

@@ -30,9 +30,7 @@ _GENERIC_BEFORE = regex.compile(
     r"\s+(?:by|from|of)\s+(?:\w+\s+){0,3}?$",
     regex.IGNORECASE)
 # "retaining 97% of its language understanding capabilities": the share of a quality kept
-_SHARE_OF = regex.compile(r"\s+of\s+(?:its|their|the)\s+(?:original\s+|full\s+|teacher'?s?\s+)?"
-                          r"((?:[a-z][\w-]*\s){0,3}?[a-z][\w-]*)(?=\s*(?:[,.;)]|\s(?:and|while|with|at|on|in)\b|$))",
-                          regex.IGNORECASE)
+_SHARE_OF = regex.compile(r"\s+of\s+(?:its|their|the)\s+(?:original\s+|full\s+|teacher'?s?\s+)?", regex.IGNORECASE)
 _PERFORMS = regex.compile(r"\bperform(?:s|ed|ing)?\s+(?:at|with|to|around|about)?\s*(?:an?\s+)?(?:[a-z]+\s+)?$",
                           regex.IGNORECASE)
 _STOP_GENERIC = {"it", "this", "them", "results", "models", "model", "method", "methods", "baseline",
@@ -116,7 +114,9 @@ def _phrase_after(text: str, mention, end: int) -> list[MetricChoice]:
 def attach_metric(mention, decision, ctx) -> MetricChoice:
     text, kind = ctx.text, decision.kind
     cands: list[MetricChoice] = []
-    for m in ctx.metrics:
+    own = getattr(ctx, "own_name", None)
+    metrics = [m for m in ctx.metrics if m.text != own]  # "COMET" the method is not COMET the metric
+    for m in metrics:
         # from the digits on: "12.4 accuracy points" has its metric inside the unit
         if (mention.num_end if mention.unit == "points" else mention.end) <= m.start <= mention.end + RIGHT_REACH:
             gap_start = min(mention.end, m.start)
@@ -131,7 +131,7 @@ def attach_metric(mention, decision, ctx) -> MetricChoice:
     if decision.pattern is not None and decision.pattern.metric:
         cands.append(MetricChoice(decision.pattern.metric, None, f"named by rule {decision.pattern.id}", 2.0))
     best = None
-    for m in ctx.metrics:
+    for m in metrics:
         if m.end <= mention.start and mention.start - m.end <= LEFT_REACH and \
                 not _CLAUSE_BREAK.search(text, m.end, mention.start) and _fits_unit(m.entry, mention, kind):
             best = m
@@ -145,8 +145,9 @@ def attach_metric(mention, decision, ctx) -> MetricChoice:
     if g and g.group(1).split()[0].lower() not in _STOP_GENERIC:
         cands.append(MetricChoice(g.group(1), None, "object of the change verb", 1.0, span=g.span(1)))
     g = _SHARE_OF.match(text, mention.end, ctx.end)
-    if g and mention.unit == "%" and g.group(1).split()[0].lower() not in _STOP_GENERIC:
-        cands.append(MetricChoice(g.group(1), None, "'N% of its X'", 1.1, span=g.span(1)))
+    share = noun_phrase(text, g.end(), ctx.end) if g and mention.unit == "%" else None
+    if share and text[share[0]:share[1]].split()[0].lower() not in _STOP_GENERIC:
+        cands.append(MetricChoice(text[share[0]:share[1]], None, "'N% of its X'", 1.1, span=share))
     cands.extend(_phrase_after(text, mention, ctx.end))
     if _PERFORMS.search(text, max(ctx.start, mention.start - 40), mention.start):
         cands.append(MetricChoice("performance", None, "'performs at N'", 1.0))
