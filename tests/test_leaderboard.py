@@ -1,4 +1,5 @@
-"""The leaderboard API on hand-made tables: direction, ties, flags, merging."""
+"""The leaderboard API on hand-made tables: direction, ties, flags, merging,
+plausibility from the metric lexicon, and the confidence threshold."""
 from __future__ import annotations
 
 import pandas as pd
@@ -6,18 +7,23 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from extractor.leaderboard import (ResultsError, benchmarks, claims_for, flagged, leaderboard, load_results,
-                                   paper_results)
+from extractor.leaderboard import (RANK_THRESHOLD, ResultsError, benchmarks, claims_for, flagged, leaderboard,
+                                   load_results, paper_results)
 from extractor.table import SCHEMA
 
 
-def row(paper, method, dataset, metric, value, unit=None, kind="score", hib=None, start=0, published=None):
-    return {"paper_id": paper, "title": f"Paper {paper}", "source": "test", "published": published,
-            "url": None, "method": method, "role": "proposed", "task": None, "dataset": dataset,
-            "metric": metric, "kind": kind, "value": value, "value_text": f"{value}{unit or ''}",
-            "unit": unit, "value_norm": value, "unit_norm": None, "higher_is_better": hib,
-            "evidence": f"{method} reaches {value}{unit or ''} {metric} on {dataset}.", "start": start,
-            "end": start + 4, "rule": "test", "confidence": 0.9, "extractor_version": "test"}
+def row(paper, method, dataset, metric, value, unit=None, kind="score", hib=None, start=0, published=None,
+        confidence=0.9):
+    """A table row as the engine writes it (value_norm: percentages as fractions)."""
+    out = {name: None for name in SCHEMA.names}
+    out.update({"paper_id": paper, "title": f"Paper {paper}", "source": "test", "published": published,
+                "url": None, "method": method, "role": "proposed", "task": None, "dataset": dataset,
+                "metric": metric, "kind": kind, "value": value, "value_text": f"{value}{unit or ''}",
+                "unit": unit, "value_norm": value / 100 if unit == "%" else value,
+                "unit_norm": "fraction" if unit == "%" else unit, "higher_is_better": hib,
+                "evidence": f"{method} reaches {value}{unit or ''} {metric} on {dataset}.", "start": start,
+                "end": start + 4, "rule": "test", "confidence": confidence, "extractor_version": "test"})
+    return out
 
 
 @pytest.fixture()
@@ -56,10 +62,11 @@ def test_aliases_merge_and_higher_is_better_ranks_descending(df):
 
 def test_implausible_values_are_flagged_not_ranked(df):
     assert "Delta" not in set(leaderboard(df, "LRS3", "WER")["method"])
-    assert set(flagged(df, "LRS3", "WER")["reason"]) == {"a percentage outside 0-100"}
-    assert flagged(df, "ImageNet-1K", "top-1 accuracy")["reason"].iloc[0].startswith("mixed units")
-    fid = flagged(df, "CIFAR-10", "FID")
-    assert list(fid["method"]) == ["Theta"] and "negative" in fid["reason"].iloc[0]
+    assert set(flagged(df, "LRS3", "WER")["reason"]) == {"130.0% is outside the range of word error rate (0-100%)"}
+    assert flagged(df, "ImageNet-1K", "top-1 accuracy")["reason"].iloc[0] == \
+        "mixed units: top-1 accuracy is a percentage, not ms"
+    fid = flagged(df, "CIFAR-10", "FID")  # no range in the lexicon: a lower-is-better metric is not negative
+    assert list(fid["method"]) == ["Theta"] and fid["reason"].iloc[0] == "negative value of a lower-is-better metric"
 
 
 def test_unnamed_methods_of_different_papers_stay_apart(df):
@@ -94,3 +101,85 @@ def test_load_results_round_trip(tmp_path, df):
     pq.write_table(table, tmp_path / "r.parquet")
     back = load_results(tmp_path / "r.parquet")
     assert len(leaderboard(back, "LRS3", "WER")) == 3
+
+
+def test_an_accuracy_of_255_is_never_ranked_whatever_its_unit():
+    df = pd.DataFrame([
+        row("p1", "Eps", "ImageNet", "top-1 accuracy", 255.0),          # the "255" of an epsilon of 16/255
+        row("p2", "Zeta", "ImageNet", "top-1 accuracy", 255.0, "%"),
+        row("p3", "Eta", "ImageNet", "top-1 accuracy", 81.8, "%"),
+        row("p4", "Iota", "ImageNet", "accuracy", -3.0),
+    ])
+    assert list(leaderboard(df, "ImageNet", "top-1 accuracy")["method"]) == ["Eta"]
+    out = flagged(df, "ImageNet", "top-1 accuracy").set_index("method")["reason"]
+    assert out["Eps"] == "255.0 is outside the range of top-1 accuracy (0-100%)"
+    assert out["Zeta"] == "255.0% is outside the range of top-1 accuracy (0-100%)"
+    assert flagged(df, "ImageNet", "accuracy")["reason"].iloc[0] == "-3.0 is outside the range of accuracy (0-100%)"
+
+
+def test_fractions_and_percentages_of_one_metric_rank_on_one_scale():
+    df = pd.DataFrame([
+        row("p1", "Alpha", "CIFAR-10", "accuracy", 0.931),     # a fraction, printed bare
+        row("p2", "Beta", "CIFAR-10", "accuracy", 93.4, "%"),
+        row("p3", "Gamma", "CIFAR-10", "accuracy", 92.0),      # percentage points, printed bare
+        row("p4", "Delta", "CIFAR-10", "AUC", 93.1),           # a fraction-scale metric printed in points
+        row("p5", "Eps", "CIFAR-10", "AUC", 0.95),
+    ])
+    lb = leaderboard(df, "CIFAR-10", "accuracy")
+    assert list(zip(lb["rank"], lb["method"], lb["value"])) == [(1, "Beta", 93.4), (2, "Alpha", 0.931),
+                                                                  (3, "Gamma", 92.0)]
+    assert list(lb["value_norm"]) == pytest.approx([0.934, 0.931, 0.92])
+    auc = leaderboard(df, "CIFAR-10", "AUC")
+    assert list(auc["method"]) == ["Eps", "Delta"] and list(auc["value_norm"]) == pytest.approx([0.95, 0.931])
+
+
+def test_low_confidence_rows_are_listed_not_ranked_unless_asked():
+    df = pd.DataFrame([
+        row("p1", "Alpha", "LRS3", "WER", 20.0, "%", confidence=0.3),   # would be #1
+        row("p2", "Beta", "LRS3", "WER", 24.1, "%"),
+        row("p3", "Gamma", "LRS3", "WER", 140.0, "%", confidence=0.2),  # implausible first, whatever its confidence
+    ])
+    assert list(leaderboard(df, "LRS3", "WER")["method"]) == ["Beta"]
+    reasons = flagged(df, "LRS3", "WER").set_index("method")["reason"]
+    assert reasons["Alpha"] == f"low confidence (0.30 < {RANK_THRESHOLD:g})"
+    assert reasons["Gamma"].startswith("140.0% is outside the range")
+    everything = leaderboard(df, "LRS3", "WER", include_low_confidence=True)
+    assert list(everything["method"]) == ["Alpha", "Beta"]
+    assert list(flagged(df, "LRS3", "WER", include_low_confidence=True)["method"]) == ["Gamma"]
+    assert list(leaderboard(df, "LRS3", "WER", threshold=0.25)["method"]) == ["Alpha", "Beta"]
+
+
+def test_raw_metrics_compare_across_units_of_one_family():
+    df = pd.DataFrame([
+        row("p1", "Fast", "COCO", "latency", 30.0, "ms"),
+        row("p2", "Slow", "COCO", "latency", 0.05, "s"),
+        row("p3", "Odd", "COCO", "latency", 12.0, "GB"),
+    ])
+    df.loc[0, ["value_norm", "unit_norm"]] = [0.03, "s"]
+    df.loc[1, ["value_norm", "unit_norm"]] = [0.05, "s"]
+    lb = leaderboard(df, "COCO", "latency")
+    assert list(lb["method"]) == ["Fast", "Slow"]
+    assert flagged(df, "COCO", "latency")["reason"].iloc[0] == "mixed units: the benchmark's values are in ms"
+
+
+def test_a_raw_metric_printed_with_a_percent_sign_is_its_printed_number():
+    df = pd.DataFrame([row("p1", "A", "WSJ0-2mix", "SI-SDR", 21.0, "%"), row("p2", "B", "WSJ0-2mix", "SI-SDR", 22.3),
+                       row("p3", "C", "WSJ0-2mix", "SI-SDR", 128.0), row("p4", "D", "VCTK", "MOS", 6.1),
+                       row("p5", "E", "VCTK", "MOS", 4.2)])
+    lb = leaderboard(df, "WSJ0-2mix", "SI-SDR")  # a raw metric with the range [0, 100] in its lexicon entry
+    assert list(lb["method"]) == ["B", "A"] and list(lb["value_norm"]) == [22.3, 21.0]
+    assert flagged(df, "WSJ0-2mix", "SI-SDR")["reason"].iloc[0] == "128.0 is outside the range of SI-SDR (0-100)"
+    assert list(leaderboard(df, "VCTK", "MOS")["method"]) == ["E"]
+    assert flagged(df, "VCTK", "MOS")["reason"].iloc[0] == "6.1 is outside the range of MOS (1-5)"
+
+
+def test_an_open_range_bounds_one_side(monkeypatch):
+    """A lexicon range may leave one side open ([0, null] for FID): the loader's
+    schema must allow it, and the bound that is there is applied."""
+    from extractor import leaderboard as lb_module
+
+    real = lb_module.metric_info.__wrapped__
+    monkeypatch.setattr(lb_module, "metric_info", lambda name: real(name)[:3] + (1.0, None))
+    df = pd.DataFrame([row("p1", "A", "WikiText-103", "perplexity", 0.5), row("p2", "B", "WikiText-103", "perplexity", 18.3)])
+    assert list(leaderboard(df, "WikiText-103", "perplexity")["method"]) == ["B"]
+    assert flagged(df, "WikiText-103", "perplexity")["reason"].iloc[0] == "0.5 is outside the range of perplexity (>= 1)"
