@@ -113,20 +113,32 @@ def _pairs(text: str, lo: int, hi: int, delim: int) -> bool:
 def math_edits(text: str, span: MathSpan) -> list[Edit]:
     """Edits turning the math span into plain text, delimiters included.
 
-    The delimiters are deleted; to keep spans readable each deletion is merged with
-    its neighbouring character ("$3" -> "3", "6$" -> "6"), so that a number that
-    starts or ends the formula maps back to a span that includes the `$`."""
+    A deletion maps every index to the text after it, so a number right after an
+    opening `$` would lose the `$` from its span and one right before a closing
+    `$` would keep it. The deletions at either end of the formula are therefore
+    merged with their neighbour, edit or character ("$3" -> "3", "6$" -> "6"), and
+    a number that starts or ends the formula maps back over its delimiters."""
     lo, hi = span.start + span.delim, span.end - span.delim
-    edits = _content_edits(text, lo, hi)
-    opening = Edit(span.start, lo, "")
-    closing = Edit(hi, span.end, "")
-    if not edits or edits[0].start > lo:
-        opening = Edit(span.start, lo + 1, text[lo])  # content is non-empty: see _pairs
-    if not edits or edits[-1].end < hi:
-        if opening.end > hi - 1:  # one-character formula: "$3$" -> "3" in one edit
-            return [Edit(span.start, span.end, text[lo])]
-        closing = Edit(hi - 1, span.end, text[hi - 1])
-    return [opening, *edits, closing]
+    edits = [Edit(span.start, lo, ""), *_content_edits(text, lo, hi), Edit(hi, span.end, "")]
+    joined: list[Edit] = []  # touching deletions become one ("$\\mathcal{" -> "")
+    for e in edits:
+        if joined and not joined[-1].text and not e.text and joined[-1].end == e.start:
+            e = Edit(joined[-1].start, e.end, "")
+            joined.pop()
+        joined.append(e)
+    if len(joined) == 1:
+        return [Edit(span.start, span.end, " ")]  # nothing but markup: "${}$" prints nothing
+    first, nxt = joined[0], joined[1]
+    if nxt.start == first.end:
+        joined[:2] = [Edit(first.start, nxt.end, nxt.text)]
+    else:
+        joined[0] = Edit(first.start, first.end + 1, text[first.end])
+    last, prev = joined[-1], joined[-2]
+    if prev.end == last.start:
+        joined[-2:] = [Edit(prev.start, last.end, prev.text)]
+    elif len(joined) >= 2:
+        joined[-1] = Edit(last.start - 1, last.end, text[last.start - 1])
+    return _merge(joined)
 
 
 def _content_edits(text: str, lo: int, hi: int) -> list[Edit]:
@@ -140,7 +152,9 @@ def _content_edits(text: str, lo: int, hi: int) -> list[Edit]:
                 j += 1
             if j == i + 1:  # a control symbol: \% \, \$ ...
                 sym = text[i + 1]
-                if sym in ESCAPES:
+                if sym == "," and text[i - 1:i].isdigit() and text[i + 2:i + 3].isdigit():
+                    edits.append(Edit(i, i + 2, ","))  # "10\\,000": a thousands separator
+                elif sym in ESCAPES:
                     edits.append(Edit(i, i + 2, ESCAPES[sym]))
                 i += 2
                 continue

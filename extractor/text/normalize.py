@@ -124,6 +124,8 @@ def normalize(text: str) -> tuple[str, OffsetMap]:
     for s, e, replacement in edits:
         out.append(text_1to1[last:s])
         norm_len += s - last
+        if _glues_digits(out, replacement, text_1to1, s, e):
+            replacement = " " + replacement  # "3$4$", "$1$$0$": two numbers, not 34
         omap.points.append(norm_len)
         omap.deltas.append(shift)  # the start of a rewrite maps to its original start
         out.append(replacement)
@@ -136,10 +138,16 @@ def normalize(text: str) -> tuple[str, OffsetMap]:
     return "".join(out), omap
 
 
+def _glues_digits(out: list[str], replacement: str, text: str, s: int, e: int) -> bool:
+    """Removing the markup text[s:e] would join a digit before it to one after it."""
+    prev = next((chunk[-1] for chunk in reversed(out) if chunk), "")
+    nxt = replacement[:1] or text[e:e + 1]
+    return (prev.isdigit() or prev == ".") and nxt.isdigit() and text[s:s + 1] in ("$", "\\", "{", "}")
+
+
 def _edits(text: str) -> list[Edit]:
     """Every rewrite of `text`, in order: LaTeX math spans by `latex`, the rewrites of
-    `_REWRITES` elsewhere. Touching edits become one, so that a number ending a
-    formula maps back over its closing `$` ("$48.6\\%$" -> "48.6%")."""
+    `_REWRITES` elsewhere."""
     edits: list[Edit] = []
     last = 0
     spans = find_math(text) if "$" in text else []
@@ -150,13 +158,7 @@ def _edits(text: str) -> list[Edit]:
         if span is not None:
             edits.extend(math_edits(text, span))
             last = span.end
-    merged: list[Edit] = []
-    for e in edits:
-        if merged and merged[-1].end == e.start:
-            prev = merged.pop()
-            e = Edit(prev.start, e.end, prev.text + e.text)
-        merged.append(e)
-    return merged
+    return edits
 
 
 def _expand(text: str, start: int, end: int) -> str:

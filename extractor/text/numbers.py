@@ -147,7 +147,7 @@ def _read_mention(text: str, m: regex.Match, units: UnitTable, hi: int) -> Numbe
                 value = float(raw + m.group("exp_e"))
             elif m.group("exp_pow"):
                 value = float(raw) ** int(m.group("exp_pow"))
-        except (ValueError, OverflowError):
+        except (ValueError, OverflowError, ZeroDivisionError):  # "0^-3"
             return None
         if not math.isfinite(value):
             return None
