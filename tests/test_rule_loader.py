@@ -36,7 +36,7 @@ accept:
 
 @pytest.mark.parametrize("body,needle", [
     ("accept:\n  - id: a.b\n    kind: score\n    left: 'x$'\n    colour: red\n    examples: [{text: t, yields: []}]\n",
-     "unknown key(s) ['colour']"),
+     "pack.yaml:5: rule 'a.b': colour: unknown key"),
     ("accept:\n  - id: a.b\n    kind: score\n    left: 'x$'\n", "needs examples"),
     ("accept:\n  - id: a.b\n    kind: score\n    left: '(unclosed'\n    examples: [{text: t, yields: []}]\n",
      "does not compile"),
@@ -45,7 +45,7 @@ accept:
     ("accept:\n  - id: a.b\n    kind: score\n    left: '{{NOPE}}$'\n    examples: [{text: t, yields: []}]\n",
      "unknown fragment"),
     ("accept:\n  - id: a.b\n    kind: magic\n    left: 'x$'\n    examples: [{text: t, yields: []}]\n",
-     "kind must be"),
+     "kind: Input should be 'score', 'delta' or 'ratio'"),
     ("metrics:\n  - id: m\n    name: M\n    examples: [a]\n  - id: m\n    name: M2\n    examples: [b]\n",
      "duplicate id"),
     ("rules: []\n", "unknown top-level key"),
@@ -65,7 +65,8 @@ def test_error_names_the_line_of_the_rule(tmp_path):
     pack = write(tmp_path, "accept:\n  - id: ok.one\n    kind: score\n    left: 'x$'\n"
                            "    examples: [{text: t, yields: []}]\n  - id: bad.two\n    kind: score\n"
                            "    left: 'x$'\n    oops: 1\n    examples: [{text: t, yields: []}]\n")
-    with pytest.raises(RuleError, match=r"pack\.yaml:6: rule 'bad.two'"):
+    # the line of the offending key, and the rule it belongs to
+    with pytest.raises(RuleError, match=r"pack\.yaml:9: rule 'bad.two': oops: unknown key"):
         load_rules([pack])
 
 
@@ -125,13 +126,19 @@ def test_rules_list_names_the_file():
 
 
 def test_a_hostile_pack_is_refused_with_a_clear_message(tmp_path):
-    """Rule packs are data: a huge regex and a million aliases are refused, not run."""
+    """Rule packs are data: a huge regex, a huge file and too many aliases are
+    refused, not run (tests/test_hostile_packs.py runs the CLI on more)."""
     huge = write(tmp_path, "accept:\n  - id: a.huge\n    kind: score\n    left: '" + "(?:ab)" * 2000 + "'\n"
                  "    examples: [{text: t, yields: []}]\n", "huge.yaml")
-    with pytest.raises(RuleError, match="limit"):
+    with pytest.raises(RuleError, match=r"huge\.yaml:4: rule 'a.huge': left: String should have at most 4000"):
         load_rules([huge / "huge.yaml"])
     aliases = ", ".join(f"m{i}" for i in range(1_000_000))
-    many = write(tmp_path, f"metrics:\n  - id: many\n    name: many\n    aliases: [{aliases}]\n"
-                 "    examples: [m1]\n", "many.yaml")
-    with pytest.raises(RuleError, match="aliases in one file"):
+    big = write(tmp_path, f"metrics:\n  - id: many\n    name: many\n    aliases: [{aliases}]\n"
+                "    examples: [m1]\n", "big.yaml")
+    with pytest.raises(RuleError, match=r"big\.yaml: \d+ bytes \(a rule file is at most 2000000\)"):
+        load_rules([big / "big.yaml"])
+    entries = "".join(f"  - id: m{i}\n    name: m{i}\n    aliases: [{', '.join(f'a{i}x{j}' for j in range(1000))}]\n"
+                      f"    examples: [a{i}x1]\n" for i in range(25))
+    many = write(tmp_path, "metrics:\n" + entries, "many.yaml")
+    with pytest.raises(RuleError, match=r"many\.yaml: 25000 aliases in one file \(limit 20000\)"):
         load_rules([many / "many.yaml"])

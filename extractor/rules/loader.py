@@ -1,17 +1,25 @@
 """Load the built-in rule files plus user rule packs into one `RuleSet`.
 
-Rule files are YAML read with the safe loader (data only: no tags, no code).
-A file may hold any of the top-level keys `units`, `metrics`, `datasets`,
-`accept`, `exclude`. A user pack's entry with the id of a built-in one replaces
-it (that is how aliases are overridden); within one file an id may appear once.
-Anything wrong (unknown key, missing examples, duplicate id, a regex that does
-not compile or that backtracks past its time budget) raises `RuleError` naming
-the file, the rule and the line.
+A rule pack is untrusted data. Rule files are YAML read with the safe loader
+(data only: no tags, no code), and before anything is built from them:
+- sizes are capped: a file (2 MB), a pack (20 MB, 1,000 files, 50,000 aliases
+  over all its files), nesting depth and nodes per file;
+- YAML anchors and aliases are refused at the event level, before anything is
+  expanded (an alias bomb of 1 KB otherwise expands to gigabytes);
+- every entry is validated by the schema (`schema.py`: types, ranges, enums, id
+  characters, lengths), and ids that differ from another only by case or
+  Unicode form are refused;
+- every regex must compile, pass the static backtracking check and finish the
+  timing probes (`safe_regex.py`).
+A user pack's entry with the id of a built-in one replaces it (that is how
+aliases are overridden); within one file an id may appear once. Anything wrong
+raises `RuleError`, one line: "FILE:LINE: rule 'ID': key: problem".
 """
 from __future__ import annotations
 
 import hashlib
 import os
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -20,28 +28,25 @@ import regex
 import yaml
 
 from extractor.rules.lexicon import Entry, Lexicon
-from extractor.rules.patterns import UNIT_FAMILIES, PatternRule, compile_left, compile_right
-from extractor.rules.units import UNIT_KEYS, Unit, UnitTable
+from extractor.rules.patterns import PatternRule, compile_left, compile_right
+from extractor.rules.safe_regex import (BUDGET_SECONDS, MAX_REGEX_LEN, PROBE_SECONDS_PER_LOAD, Prober, UnsafeRegex,
+                                        has_control, static_check)
+from extractor.rules.schema import KINDS, MAX_RULES_PER_KIND, ValidationError
+from extractor.rules.units import Unit, UnitTable
 
 BUILTIN_DIR = Path(__file__).parent
 BUILTIN_FILES = ("units.yaml", "metrics.yaml", "datasets.yaml", "patterns.yaml")
 ENV_VAR = "LBX_RULES"
-TOP_KEYS = {"units", "metrics", "datasets", "accept", "exclude", "fragments"}
-METRIC_KEYS = {"id", "name", "aliases", "symbols", "higher_is_better", "scale", "range",
-               "unit_family", "task", "examples", "not_examples", "generic"}
-DATASET_KEYS = {"id", "name", "aliases", "aliases_ci", "splits", "task", "examples", "not_examples"}
-PATTERN_KEYS = {"id", "kind", "units", "left", "right", "sign", "metric", "role", "confidence",
-                "why", "examples", "near", "gap"}
-FRAGMENT_KEYS = {"id", "regex", "examples"}
+TOP_KEYS = set(KINDS)
 _FRAGMENT_REF = regex.compile(r"\{\{(\w+)\}\}")
-MAX_ALIASES_PER_FILE = 20000
-MAX_REGEX_LEN = 4000
-# Inputs on which every pattern must finish quickly (catastrophic backtracking guard).
-# Patterns only ever see a window of a few hundred characters, so the probes are that
-# long: polynomial work on them is fine, exponential backtracking is not.
-PATHOLOGICAL = ["1" * 400, "." * 400, " " * 400, "x" * 400, "%" * 400,
-                "1." * 200, "a " * 200, "by " * 130, "1, " * 130, "-" * 400, "aA1 " * 100, "a" * 400]
-BUDGET_SECONDS = 0.25
+ALIAS_KEYS = ("aliases", "symbols", "aliases_ci")
+MAX_FILE_BYTES = 2_000_000
+MAX_PACK_BYTES = 20_000_000  # all user rule files of one load together
+MAX_PACK_FILES = 1_000
+MAX_ALIASES_PER_FILE = 20_000
+MAX_PACK_ALIASES = 50_000  # all user rule files of one load together
+MAX_DEPTH = 20  # YAML nesting (a rule file needs 6)
+MAX_NODES_PER_FILE = 400_000
 
 
 class RuleError(Exception):
@@ -52,16 +57,25 @@ _SAFE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's safe loader: 
 
 
 class _LineLoader(_SAFE):
-    """Safe loader that records the line of every mapping under "__line__"."""
+    """Safe loader that records the line of every mapping under "__line__" and of
+    each of its keys under "__lines__" (so errors name the offending key's line)."""
 
 
 def _construct_mapping(loader, node, deep=False):
     mapping = yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+    mapping["__lines__"] = {k.value: k.start_mark.line + 1 for k, _ in node.value
+                            if isinstance(k, yaml.ScalarNode)}
     mapping["__line__"] = node.start_mark.line + 1
     return mapping
 
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _shown(path) -> str:
+    """A path as printed in a message: control characters escaped (one line)."""
+    text = str(path)
+    return text.encode("unicode_escape").decode("ascii") if has_control(text) else text
 
 
 @dataclass
@@ -93,124 +107,241 @@ def rule_dirs_from_env() -> list[Path]:
 
 
 def load_rules(extra_dirs: Sequence[Path | str] = ()) -> RuleSet:
-    files = [BUILTIN_DIR / name for name in BUILTIN_FILES]
+    builtin = [BUILTIN_DIR / name for name in BUILTIN_FILES]
+    user = _pack_files(extra_dirs)
+    merged: dict[str, dict[str, dict]] = {k: {} for k in KINDS}
+    folded: dict[str, dict[str, dict]] = {k: {} for k in KINDS}
+    digest = hashlib.sha256()
+    pack_aliases, prober = 0, Prober()  # one time budget for all regex probes of this load
+    for path in builtin + user:
+        text = _read(path)
+        digest.update(path.name.encode() + b"\0" + text.encode() + b"\0")
+        raw = _parse(path, text)
+        n_aliases = _count_aliases(path, raw)
+        if path in user:
+            pack_aliases += n_aliases
+            if pack_aliases > MAX_PACK_ALIASES:
+                raise RuleError(f"{_shown(path)}: the rule packs hold over {MAX_PACK_ALIASES} aliases in all "
+                                f"(limit {MAX_PACK_ALIASES}, counted over every file loaded)")
+        for key, items in _validate(path, raw, prober).items():
+            for item in items:
+                item["__user__"] = path in user
+                _check_lookalike(folded[key], item)
+                merged[key][item["id"]] = item  # later files override earlier ids
+    return _build(merged, builtin + user, digest.hexdigest()[:16], prober)
+
+
+def _pack_files(extra_dirs) -> list[Path]:
+    """The user's rule files, with the pack-wide size limits checked before any is read."""
+    files: list[Path] = []
     for d in extra_dirs:
         d = Path(d)
         if d.is_file():
             files.append(d)
         elif d.is_dir():
-            files.extend(sorted(p for p in d.iterdir() if p.suffix in (".yaml", ".yml")))
+            found = sorted(p for p in d.iterdir() if p.suffix in (".yaml", ".yml"))
+            files.extend(found[:MAX_PACK_FILES + 1])
         else:
-            raise RuleError(f"{d}: rule pack not found")
-    merged: dict[str, dict[str, dict]] = {k: {} for k in TOP_KEYS}
-    digest = hashlib.sha256()
-    builtin = set(files[:len(BUILTIN_FILES)])
+            raise RuleError(f"{_shown(d)}: rule pack not found")
+        if len(files) > MAX_PACK_FILES:
+            raise RuleError(f"{_shown(d)}: over {MAX_PACK_FILES} rule files (limit {MAX_PACK_FILES})")
+    total = 0
     for path in files:
-        text = _read(path)
-        digest.update(path.name.encode() + b"\0" + text.encode() + b"\0")
-        for key, items in _parse(path, text).items():
-            for item in items:
-                item["__user__"] = path not in builtin
-                merged[key][item["id"]] = item  # later files override earlier ids
-    return _build(merged, files, digest.hexdigest()[:16])
+        try:
+            size = path.stat().st_size
+        except OSError as exc:
+            raise RuleError(f"{_shown(path)}: cannot read rule file ({exc.__class__.__name__})") from None
+        if size > MAX_FILE_BYTES:
+            raise RuleError(f"{_shown(path)}: {size} bytes (a rule file is at most {MAX_FILE_BYTES})")
+        total += size
+        if total > MAX_PACK_BYTES:
+            raise RuleError(f"{_shown(path)}: the rule packs pass {MAX_PACK_BYTES} bytes in all "
+                            f"(limit {MAX_PACK_BYTES})")
+    return files
 
 
 def _read(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RuleError(f"{path}: cannot read rule file ({exc.__class__.__name__})") from None
-
-
-def _parse(path: Path, text: str) -> dict[str, list[dict]]:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise RuleError(f"{_shown(path)}: cannot read rule file ({exc.__class__.__name__})") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise RuleError(f"{_shown(path)}: over {MAX_FILE_BYTES} bytes (a rule file is at most {MAX_FILE_BYTES})")
     try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise RuleError(f"{_shown(path)}: cannot read rule file (not UTF-8)") from None
+
+
+def _scan(path: Path, text: str) -> None:
+    """Walk the YAML events before anything is built: no anchor or alias (the
+    alias bomb), bounded depth and size. Nothing is expanded here."""
+    depth = nodes = 0
+    for ev in yaml.parse(text, Loader=_SAFE):
+        if isinstance(ev, (yaml.AliasEvent, yaml.NodeEvent)) and getattr(ev, "anchor", None) is not None:
+            what = "alias *" if isinstance(ev, yaml.AliasEvent) else "anchor &"
+            raise RuleError(f"{_shown(path)}:{ev.start_mark.line + 1}: YAML {what}{_clip(ev.anchor)}: anchors "
+                            "and aliases are not allowed in rule files (write each value out)")
+        if isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise RuleError(f"{_shown(path)}:{ev.start_mark.line + 1}: nested over {MAX_DEPTH} levels deep")
+        elif isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+        if isinstance(ev, yaml.NodeEvent):
+            nodes += 1
+            if nodes > MAX_NODES_PER_FILE:
+                raise RuleError(f"{_shown(path)}:{ev.start_mark.line + 1}: over {MAX_NODES_PER_FILE} values "
+                                "in one file")
+
+
+def _clip(text, n: int = 40) -> str:
+    text = str(text)
+    return repr(text[:n] + ("..." if len(text) > n else ""))[1:-1]
+
+
+def _parse(path: Path, text: str) -> dict:
+    try:
+        _scan(path, text)
         doc = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""
-        raise RuleError(f"{path}{line}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+        raise RuleError(f"{_shown(path)}{line}: not valid YAML ({_clip(getattr(exc, 'problem', exc), 120)})") from None
     if doc is None:
         return {}
     if not isinstance(doc, dict):
-        raise RuleError(f"{path}:1: a rule file is a mapping with keys {sorted(TOP_KEYS)}")
+        raise RuleError(f"{_shown(path)}:1: a rule file is a mapping with keys {sorted(TOP_KEYS)}")
+    lines = doc.get("__lines__", {})
+    for key, items in doc.items():
+        if key in ("__line__", "__lines__"):
+            continue
+        where = f"{_shown(path)}:{lines.get(key, 1)}"
+        if key not in TOP_KEYS:
+            raise RuleError(f"{where}: unknown top-level key {_clip(key)!r} (expected one of {sorted(TOP_KEYS)})")
+        if not isinstance(items, list):
+            raise RuleError(f"{where}: {key!r} must be a list of rules")
+        if len(items) > MAX_RULES_PER_KIND:
+            raise RuleError(f"{where}: {len(items)} {key} in one file (limit {MAX_RULES_PER_KIND})")
+    return {k: v for k, v in doc.items() if k in TOP_KEYS}
+
+
+def _count_aliases(path: Path, doc: dict) -> int:
+    """Aliases of one file, counted on the raw lists (before validating each)."""
+    n = sum(len(i[k]) for items in doc.values() for i in items if isinstance(i, dict)
+            for k in ALIAS_KEYS if isinstance(i.get(k), list))
+    if n > MAX_ALIASES_PER_FILE:
+        raise RuleError(f"{_shown(path)}: {n} aliases in one file (limit {MAX_ALIASES_PER_FILE})")
+    return n
+
+
+def _validate(path: Path, doc: dict, prober: Prober) -> dict[str, list[dict]]:
+    """Each entry through its kind's schema; back as plain dicts (only the keys
+    written) with "__line__", "__lines__" and "__source__" kept for tools."""
     out: dict[str, list[dict]] = {}
     for key, items in doc.items():
-        if key == "__line__":
-            continue
-        if key not in TOP_KEYS:
-            raise RuleError(f"{path}: unknown top-level key {key!r} (expected one of {sorted(TOP_KEYS)})")
-        if not isinstance(items, list):
-            raise RuleError(f"{path}: {key!r} must be a list of rules")
-        seen: set[str] = set()
-        for item in items:
-            _check_item(path, key, item, seen)
-        out[key] = items
-    n_aliases = sum(len(i.get("aliases", [])) + len(i.get("symbols", [])) + len(i.get("aliases_ci", []))
-                    for k in ("metrics", "datasets") for i in out.get(k, []))
-    if n_aliases > MAX_ALIASES_PER_FILE:
-        raise RuleError(f"{path}: {n_aliases} aliases in one file (limit {MAX_ALIASES_PER_FILE})")
-    for item in out.get("metrics", []) + out.get("datasets", []) + out.get("units", []):
-        item["__source__"] = str(path)
-    for item in out.get("accept", []) + out.get("exclude", []) + out.get("fragments", []):
-        item["__source__"] = str(path)
+        model, seen, valid = KINDS[key], set(), []
+        for n, item in enumerate(items, 1):
+            if not isinstance(item, dict):
+                raise RuleError(f"{_shown(path)}:{doc['__lines__'].get(key, 1)}: {key} #{n}: every rule is a "
+                                f"mapping, got {_kind_of(item)}")
+            rid = item.get("id")
+            where = f"{_shown(path)}:{item['__line__']}: " + (f"rule {_clip(rid, 80)!r}" if isinstance(rid, str)
+                                                             else f"{key} #{n}")
+            try:
+                entry = model.model_validate(_plain(item)).model_dump(exclude_unset=True)
+            except ValidationError as exc:
+                raise RuleError(_describe(model, item, where, exc)) from None
+            if entry["id"] in seen:
+                raise RuleError(f"{where}: duplicate id in this file")
+            seen.add(entry["id"])
+            entry.update(__line__=item["__line__"], __lines__=item["__lines__"], __source__=str(path))
+            if key == "units":
+                for s in entry["surfaces"]:
+                    _check_regex(f"{_shown(path)}:{item['__lines__'].get('surfaces', item['__line__'])}: "
+                                 f"rule {entry['id']!r}", "surfaces", s, prober)
+            valid.append(entry)
+        out[key] = valid
     return out
 
 
-def _check_item(path: Path, key: str, item, seen: set[str]) -> None:
-    if not isinstance(item, dict):
-        raise RuleError(f"{path}: {key}: every rule is a mapping, got {type(item).__name__}")
-    line = item.get("__line__", "?")
-    rid = item.get("id")
-    where = f"{path}:{line}: rule {rid!r}"
-    if not rid or not isinstance(rid, str):
-        raise RuleError(f"{path}:{line}: {key}: rule without an id")
-    if rid in seen:
-        raise RuleError(f"{where}: duplicate id in this file")
-    seen.add(rid)
-    allowed = {"units": UNIT_KEYS, "metrics": METRIC_KEYS, "datasets": DATASET_KEYS,
-               "accept": PATTERN_KEYS, "exclude": PATTERN_KEYS, "fragments": FRAGMENT_KEYS}[key] | {"__line__"}
-    unknown = set(item) - allowed
-    if unknown:
-        raise RuleError(f"{where}: unknown key(s) {sorted(unknown)}")
-    if key != "fragments" and not item.get("examples"):
-        raise RuleError(f"{where}: a rule needs examples (sentences and what they must yield)")
-    if key == "fragments" and not isinstance(item.get("regex"), str):
-        raise RuleError(f"{where}: a fragment needs a regex")
-    if key == "units":
-        for s in item.get("surfaces") or []:
-            _check_regex(where, "surfaces", s)
-    if key in ("accept", "exclude"):
-        fams = set(item.get("units", ["any"]))
-        if fams - UNIT_FAMILIES:
-            raise RuleError(f"{where}: unknown unit families {sorted(fams - UNIT_FAMILIES)}")
-        if key == "accept" and item.get("kind") not in ("score", "delta", "ratio"):
-            raise RuleError(f"{where}: kind must be score, delta or ratio")
-        if not {"left", "right", "sign", "near"} & set(item):
-            raise RuleError(f"{where}: a pattern needs left, right, sign or near")
-        if "near" in item and item["near"] not in ("metric_before", "metric_after", "dataset_after"):
-            raise RuleError(f"{where}: near must be metric_before, metric_after or dataset_after")
+def _plain(value):
+    """The YAML value without the loader's line bookkeeping."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if k not in ("__line__", "__lines__")}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
 
 
-def _check_regex(where: str, field_name: str, pattern) -> None:
-    if not isinstance(pattern, str):
-        raise RuleError(f"{where}: {field_name} must be a string")
+def _kind_of(value) -> str:
+    return {dict: "a mapping", list: "a list", str: "a string", bool: "true/false",
+            type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def _describe(model, item: dict, where: str, exc: ValidationError) -> str:
+    """The first schema error as one line, at the line of the offending key."""
+    err = exc.errors()[0]
+    loc, line, cur = err["loc"], item["__line__"], item
+    for part in loc:
+        if isinstance(cur, dict) and part in cur:
+            line, cur = cur.get("__lines__", {}).get(part, line), cur[part]
+        elif isinstance(cur, list) and isinstance(part, int) and part < len(cur):
+            cur = cur[part]
+            line = cur.get("__line__", line) if isinstance(cur, dict) else line
+        else:
+            break
+    dotted = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        msg = "unknown key" + (f" (allowed: {', '.join(model.model_fields)})" if len(loc) == 1 else "")
+    elif err["type"] == "missing" and loc == ("examples",):
+        msg = "a rule needs examples (sentences and what they must yield)"
+    elif err["type"] == "missing":
+        msg = "required key missing"
+    elif err["type"] not in ("value_error",) and not isinstance(err.get("input"), (dict, list)):
+        msg += f" (got {_clip(repr(err.get('input')), 60)})"
+    elif isinstance(err.get("input"), (dict, list)) and err["type"].endswith("_type"):
+        msg += f" (got {_kind_of(err['input'])})"
+    where = where.replace(f":{item['__line__']}: ", f":{line}: ", 1)
+    return f"{where}: {dotted}: {msg}" if dotted else f"{where}: {msg}"
+
+
+def _check_lookalike(seen: dict[str, dict], item: dict) -> None:
+    """Refuse an id that equals another only after Unicode normalization or case
+    folding: two rules a reader cannot tell apart."""
+    key = unicodedata.normalize("NFKC", item["id"]).casefold()
+    other = seen.get(key)
+    if other is not None and other["id"] != item["id"]:
+        raise RuleError(f"{_shown(item['__source__'])}:{item['__line__']}: rule {item['id']!r}: id differs from "
+                        f"{other['id']!r} ({_shown(other['__source__'])}:{other['__line__']}) only by case or "
+                        "Unicode form")
+    seen[key] = item
+
+
+def _check_regex(where: str, field_name: str, pattern: str, prober: Prober) -> None:
     if len(pattern) > MAX_REGEX_LEN:
-        raise RuleError(f"{where}: {field_name} is {len(pattern)} characters (limit {MAX_REGEX_LEN})")
+        raise RuleError(f"{where}: {field_name}: {len(pattern)} characters (limit {MAX_REGEX_LEN})")
     try:
         compiled = regex.compile(pattern, regex.IGNORECASE)
+        anchored = compile_left(pattern) if field_name == "left" else compiled
     except regex.error as exc:
-        raise RuleError(f"{where}: {field_name} does not compile: {exc}") from None
-    anchored = compile_left(pattern) if field_name == "left" else compiled
-    for probe in PATHOLOGICAL:
-        try:
-            anchored.search(probe, timeout=BUDGET_SECONDS)
-            compiled.search(probe + "!", timeout=BUDGET_SECONDS)
-        except TimeoutError:
-            raise RuleError(f"{where}: {field_name} runs past {BUDGET_SECONDS}s on a pathological "
-                            f"input ({probe[:6]!r}...): catastrophic backtracking") from None
+        raise RuleError(f"{where}: {field_name}: does not compile: {exc}") from None
+    try:
+        extra = static_check(pattern)
+    except UnsafeRegex as exc:
+        raise RuleError(f"{where}: {field_name}: may backtrack catastrophically: {exc}") from None
+    slow = prober.probe(anchored, compiled, extra)
+    if slow is not None:
+        raise RuleError(f"{where}: {field_name}: runs past {BUDGET_SECONDS}s on a pathological "
+                        f"input ({slow[:6]!r}...): catastrophic backtracking")
+    if prober.spent > PROBE_SECONDS_PER_LOAD:
+        raise RuleError(f"{where}: {field_name}: the rules' regexes took over {PROBE_SECONDS_PER_LOAD:.0f}s "
+                        "to check in all: too many slow patterns")
 
 
-def _build(merged: dict[str, dict[str, dict]], files: list[Path], digest: str) -> RuleSet:
+def _build(merged: dict[str, dict[str, dict]], files: list[Path], digest: str, prober: Prober) -> RuleSet:
     units = [Unit(u["id"], u["symbol"], u["family"], u.get("pint"), bool(u.get("prefix")))
              for u in merged["units"].values()]
     unit_table = UnitTable(units, {u["id"]: list(u["surfaces"]) for u in merged["units"].values()})
@@ -221,8 +352,8 @@ def _build(merged: dict[str, dict[str, dict]], files: list[Path], digest: str) -
     def ordered(items):
         items = list(items)
         return [i for i in items if i["__user__"]] + [i for i in items if not i["__user__"]]
-    accept = [_pattern(_expand(i, fragments), "accept") for i in ordered(merged["accept"].values())]
-    exclude = [_pattern(_expand(i, fragments), "exclude") for i in ordered(merged["exclude"].values())]
+    accept = [_pattern(_expand(i, fragments, prober), "accept") for i in ordered(merged["accept"].values())]
+    exclude = [_pattern(_expand(i, fragments, prober), "exclude") for i in ordered(merged["exclude"].values())]
     raw = {k: list(v.values()) for k, v in merged.items()}
     return RuleSet(unit_table, metrics, datasets, accept, exclude, digest, files, raw)
 
@@ -230,7 +361,8 @@ def _build(merged: dict[str, dict[str, dict]], files: list[Path], digest: str) -
 def _lexicon(items, kind: str, ci_key: str, cs_keys: tuple[str, ...]) -> Lexicon:
     entries, surfaces = [], []
     for item in items:
-        info = {k: v for k, v in item.items() if k not in ("examples", "not_examples", "__line__", "__user__")}
+        info = {k: v for k, v in item.items()
+                if k not in ("examples", "not_examples", "__line__", "__lines__", "__user__")}
         entry = Entry(item["id"], item.get("name") or item["id"], kind, item["__source__"], info)
         entries.append(entry)
         for alias in item.get(ci_key) or []:
@@ -243,19 +375,21 @@ def _lexicon(items, kind: str, ci_key: str, cs_keys: tuple[str, ...]) -> Lexicon
     return Lexicon(entries, surfaces)
 
 
-def _expand(item: dict, fragments: dict[str, str]) -> dict:
+def _expand(item: dict, fragments: dict[str, str], prober: Prober) -> dict:
     """Replace {{NAME}} with the fragment's regex (one level), then check the result."""
-    where = f"{item['__source__']}:{item.get('__line__', '?')}: rule {item['id']!r}"
     out = dict(item)
     for key in ("left", "right", "gap"):
         if key not in item:
             continue
-        def sub(m, key=key):
+        line = item.get("__lines__", {}).get(key, item.get("__line__", "?"))
+        where = f"{_shown(item['__source__'])}:{line}: rule {item['id']!r}"
+
+        def sub(m, key=key, where=where):
             if m.group(1) not in fragments:
-                raise RuleError(f"{where}: {key} uses unknown fragment {{{{{m.group(1)}}}}}")
+                raise RuleError(f"{where}: {key}: uses unknown fragment {{{{{_clip(m.group(1))}}}}}")
             return f"(?:{fragments[m.group(1)]})"
         out[key] = _FRAGMENT_REF.sub(sub, str(item[key]))
-        _check_regex(where, key, out[key])
+        _check_regex(where, key, out[key], prober)
     return out
 
 
