@@ -42,6 +42,8 @@ def read(sentence: str):
     (r"a reduction of 0.25\%/0.13\% in error", [(0.25, "%", r"0.25\%"), (0.13, "%", r"0.13\%")]),
     (r"with a learning rate of $10^{-3}$", [(0.001, None, "$10^{-3}$")]),
     (r"a score of $95.1 \pm 0.3$ overall", [(95.1, None, r"$95.1 \pm 0.3$")]),
+    (r"natural images reach $65\pm5\%$ here", [(65.0, "%", r"$65\pm5\%$")]),
+    (r"a corpus of $10\,000$ images", [(10000.0, None, r"$10\,000$")]),
     (r"renting a GPU costs $3 per hour", [(3.0, "$", "$3")]),
     (r"renting a GPU costs \$3 per hour", [(3.0, "$", r"\$3")]),
     (r"between $20 and $30 per experiment", [(20.0, "$", "$20"), (30.0, "$", "$30")]),
@@ -57,6 +59,7 @@ def test_latex_numbers_read_with_their_units_and_map_back(sentence, expected):
     r"attacks with $\epsilon=16/255$ and $8/255$ budgets",
     "attacks with \u03b5 = 16/255 perturbations",
     r"the mapping $x \rightarrow y$ on $\mathbb{R}^d$",
+    r"robust under PGD $l_{\infty}$-8 attacks",
 ])
 def test_math_symbols_are_not_numbers(sentence):
     assert read(sentence) == []

@@ -45,16 +45,18 @@ class MathSpan(NamedTuple):
 # following number ("2 x 10", "73.1→75.3").
 SYMBOLS: dict[str, tuple[str, bool]] = {
     "times": ("x", False), "sim": ("~", True), "approx": ("~", True), "simeq": ("~", True),
-    "pm": ("±", True), "mp": ("∓", True),
+    "pm": (" ±", True), "mp": (" ∓", True),  # "65 ±5%": the grammar reads a spread after a space
     "rightarrow": ("→", False), "to": ("→", False), "Rightarrow": ("→", False),
     "longrightarrow": ("→", False), "mapsto": ("→", False), "leftarrow": ("←", False),
     "leq": ("≤", True), "le": ("≤", True), "geq": ("≥", True), "ge": ("≥", True),
     "ll": ("≪", True), "gg": ("≫", True), "neq": ("≠", True), "ne": ("≠", True),
     "lt": ("<", True), "gt": (">", True),
-    "cdot": ("·", False), "circ": ("°", False), "infty": ("∞", False),
+    "cdot": ("·", False), "circ": ("°", False),
     "ldots": ("...", False), "cdots": ("...", False), "dots": ("...", False),
     "percent": ("%", False),
 }
+# Not here on purpose: \infty, \ell, Greek letters. Left as commands they are letters,
+# so "$\ell_2$", "$l_{\infty}$-8" stay names whose digits the grammar never reads as results.
 # Font and text wrappers: the command goes, its argument stays (`\mathrm{ms}` -> ms).
 UNWRAP = frozenset({
     "mathrm", "text", "textrm", "mathbf", "textbf", "mathit", "textit", "mathcal", "mathbb",
