@@ -4,6 +4,10 @@
     lbx rules check [DIR...]            run the examples (of DIR's files, or of all)
     lbx rules explain "SENTENCE"        what the rules make of every number
     lbx rules explain --paper ID INPUT  the same for one paper of an input file
+    lbx rules schema                    the rule-file format, one table per kind
+
+Rule text is a user's data: everything printed from it has its control
+characters escaped, so no id, alias or cue can forge or split an output line.
 """
 from __future__ import annotations
 
@@ -15,14 +19,22 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from extractor.exits import CliError
 from extractor.rules.loader import RuleError, load_rules, rule_dirs_from_env
+from extractor.rules.safe_regex import has_control
 
 
 def _load(extra: tuple[str, ...]):
     try:
         return load_rules([*rule_dirs_from_env(), *extra])
-    except RuleError as exc:
-        raise click.ClickException(str(exc)) from None
+    except RuleError as exc:  # a rule pack is the user's to fix: "lbx: error: FILE:LINE: ...", exit 2
+        raise CliError(str(exc)) from None
+
+
+def _safe(value) -> str:
+    """Rule text as printed: control, line-break and bidi characters escaped."""
+    text = str(value)
+    return text.encode("unicode_escape").decode("ascii") if has_control(text) else text
 
 
 def _short(path: str) -> str:
@@ -60,10 +72,11 @@ def list_(section, rule_dirs):
                 what = item.get("kind") or "exclude"
                 cue = (item.get("why") or item.get("left") or item.get("right") or item.get("near") or "")[:60]
             where = f"{_short(item.get('__source__', ''))}:{item.get('__line__', '')}"
+            fields = [_safe(v) for v in (sec, item["id"], what, cue, where)]
             if plain:
-                click.echo("\t".join([sec, item["id"], str(what), cue, where]))
+                click.echo("\t".join(fields))
             else:
-                table.add_row(sec, item["id"], escape(str(what)), escape(cue), where)
+                table.add_row(*map(escape, fields))
     if not plain:
         Console().print(table)
 
@@ -88,8 +101,9 @@ def check(dirs, show_all):
     for o in outcomes:
         if o.ok and not show_all:
             continue
-        table.add_row("[green]pass[/]" if o.ok else "[red]FAIL[/]", o.rule_id, escape(o.example[:70]),
-                      escape(o.failure or ""), f"{_short(o.source)}:{o.line}")
+        table.add_row("[green]pass[/]" if o.ok else "[red]FAIL[/]", escape(_safe(o.rule_id)),
+                      escape(_safe(o.example[:70])), escape(_safe(o.failure or "")),
+                      escape(_safe(f"{_short(o.source)}:{o.line}")))
     console = Console()
     if table.rows:
         console.print(table)
@@ -141,3 +155,12 @@ def explain(sentence, paper_id, input_path, title, rule_dirs):
             console.print(f"       span {r.start}:{r.end} {escape(repr(r.value_text))}")
             for why in e.notes:
                 console.print(f"       because: {escape(why)}")
+
+
+@rules.command()
+def schema():
+    """The rule-file format: for each kind of rule, its keys, types and limits
+    (generated from the schema the loader validates with)."""
+    from extractor.rules.schema import reference_tables
+
+    click.echo(reference_tables())

@@ -75,6 +75,8 @@ NotExamples = Annotated[list[Sentence], Field(max_length=MAX_EXAMPLES)]
 
 
 class Strict(BaseModel):
+    """No unknown key, no coercion; text fields refuse control, line-break and bidi characters."""
+
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
@@ -86,7 +88,7 @@ class Rule(Strict):
 
 class MetricRule(Rule):
     name: Name = Field(description="canonical name written to the table's metric column")
-    aliases: Aliases = Field(default=[], description="surfaces matched case-insensitively")
+    aliases: Aliases = Field(default=[], description=f"surfaces matched case-insensitively (each at most {MAX_WORDS} words)")
     symbols: Aliases = Field(default=[], description="surfaces matched case-sensitively (AP, EM)")
     higher_is_better: bool | None = Field(default=None, description="direction; null if unknown")
     scale: Literal[METRIC_SCALES] | None = Field(default=None, description="how a score is printed")
@@ -211,22 +213,52 @@ def _type_name(ann) -> str:
     if origin is Literal:
         return " / ".join(str(a) for a in args)
     if origin is list:
-        return f"list of {_type_name(args[0])}"
+        inner = _type_name(args[0])
+        return f"list of ({inner})" if " or " in inner else f"list of {inner}"
     if args and type(None) in args:
         rest = [a for a in args if a is not type(None)]
         return " or ".join(_type_name(a) for a in rest) + " or null"
+    if origin is list and get_origin(args[0]) not in (None, Annotated):
+        return f"list of ({_type_name(args[0])})"
     if isinstance(ann, type) and issubclass(ann, BaseModel):
         return "{" + ", ".join(ann.model_fields) + "}"
     return {str: "string", bool: "true/false", float: "number", int: "integer"}.get(ann, str(ann))
+
+
+def _limits(ann, metadata=()) -> str:
+    """Length, range and pattern constraints of a field (and of its list items)."""
+    parts, origin, args = [], get_origin(ann), get_args(ann)
+    metadata = list(metadata)
+    if origin is Annotated:
+        metadata += list(args[1:])
+        ann, origin, args = args[0], get_origin(args[0]), get_args(args[0])
+    for m in list(metadata):
+        metadata += list(getattr(m, "metadata", ()))  # a Field(...) inside Annotated
+    for m in metadata:
+        for attr, fmt in (("min_length", "at least {}"), ("max_length", "at most {}"), ("ge", ">= {}"),
+                          ("le", "<= {}"), ("pattern", "`{}`")):
+            v = getattr(m, attr, None)
+            if v is not None:
+                parts.append(fmt.format(v))
+        if getattr(m, "allow_inf_nan", None) is False:
+            parts.append("finite")
+    if origin is list:
+        inner = _limits(args[0])
+        if inner:
+            parts.append(f"each: {inner}")
+    elif args and type(None) in args:
+        parts += [x for a in args if a is not type(None) and (x := _limits(a))]
+    return ", ".join(parts)
 
 
 def reference_tables() -> str:
     """The rule format as Markdown tables, one per kind (README, `lbx rules schema`)."""
     out = []
     for key, model in KINDS.items():
-        out += [f"### `{key}`", "", "| key | type | required | meaning |", "|---|---|---|---|"]
+        out += [f"### `{key}`", "", "| key | type | required | limits | meaning |", "|---|---|---|---|---|"]
         for name, f in model.model_fields.items():
+            limits = _limits(f.annotation, f.metadata).replace("|", "\\|")
             out.append(f"| `{name}` | {_type_name(f.annotation)} | {'yes' if f.is_required() else 'no'} | "
-                       f"{(f.description or '').replace('|', '/')} |")
+                       f"{limits} | {(f.description or '').replace('|', '/')} |")
         out.append("")
     return "\n".join(out)
