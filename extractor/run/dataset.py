@@ -80,19 +80,20 @@ def is_own_dataset(path: str) -> bool:
 
 def check_dataset_path(path: str | os.PathLike) -> str:
     """The directory path (no trailing slash) if a dataset can be written there."""
-    path = os.fspath(path).rstrip("/" + os.sep) or os.fspath(path)
+    given = os.fspath(path)  # errors name the path as the user typed it
+    path = given.rstrip("/" + os.sep) or given
     parent = os.path.dirname(os.path.abspath(path))
     if os.path.islink(path):
-        raise OutputError(path, "is a symbolic link; lbx replaces its output by a rename, which would replace "
+        raise OutputError(given, "is a symbolic link; lbx replaces its output by a rename, which would replace "
                           "the link, not its target: give the target's own path")
     if os.path.lexists(path) and not os.path.isdir(path):
-        raise OutputError(path, "exists and is not a directory (drop the trailing slash to write one file)")
+        raise OutputError(given, "exists and is not a directory (drop the trailing slash to write one file)")
     if not os.path.isdir(parent):
-        raise OutputError(path, f"output directory does not exist: {parent}")
+        raise OutputError(given, f"output directory does not exist: {parent}")
     if not os.access(parent, os.W_OK | os.X_OK):
-        raise OutputError(path, f"output directory is not writable: {parent}")
+        raise OutputError(given, f"output directory is not writable: {parent}")
     if os.path.isdir(path) and not is_own_dataset(path):
-        raise OutputError(path, f"exists and holds entries other than {PARTITION}=*/part-*.parquet (hidden ones "
+        raise OutputError(given, f"exists and holds entries other than {PARTITION}=*/part-*.parquet (hidden ones "
                           "count); refusing to replace it (give a new or empty directory)")
     return path
 

@@ -13,10 +13,13 @@ It sits beside the output as `<OUT stem>.papers.parquet` (`results.parquet` ->
 `results.papers.parquet`, `arxiv/` -> `arxiv.papers.parquet`): outside a dataset
 directory, because Dask's `read_parquet(DIR)` reads every `*.parquet` file under
 DIR, whatever its name. Two files cannot be renamed as one, so both carry the
-same `lbx.created` stamp (to the microsecond) in their metadata, the results
-are renamed first, and a papers table whose stamp differs from its results' is
-ignored (see `incremental.Update`): the worst an unlucky crash between the two
-renames costs is re-extracting, never a wrong skip.
+same `lbx.created` stamp (to the microsecond) in their metadata and are renamed
+results first, papers second, in a window SIGINT and SIGTERM cannot split (see
+`output.Output`). SIGKILL can: the next run over OUT finds the new papers table
+under its temporary name and finishes the rename (`output.recover_commit`);
+failing that, a papers table whose stamp differs from its results' is ignored,
+with a warning (see `incremental.Update`): the worst is re-extracting, never a
+wrong skip.
 
 Membership sets hold 64-bit hashes in sorted NumPy arrays (`KeySet`): 8 bytes a
 paper, so the 2.7M papers of arXiv cost about 22 MB instead of the ~500 MB of a
