@@ -70,6 +70,25 @@ def test_a_paper_over_the_budget_is_stopped_and_the_alarm_left_as_it_was():
     assert run_within(0, spin, 0.01) == "ran to the end" and run_within(None, spin, 0.01) == "ran to the end"
 
 
+def test_someone_elses_alarm_is_left_alone():
+    """An itimer already armed (pytest-timeout's, say) is not taken over: the paper is
+    timed by the watchdog instead, and the other timer and handler are as they were."""
+    def theirs(signum, frame):
+        raise AssertionError("their alarm fired during the test")
+
+    previous = signal.signal(signal.SIGALRM, theirs)
+    signal.setitimer(signal.ITIMER_REAL, 300)
+    try:
+        with pytest.raises(PaperOverBudget):
+            run_within(0.2, spin, 60)
+        assert signal.getsignal(signal.SIGALRM) is theirs
+        assert 200 < signal.getitimer(signal.ITIMER_REAL)[0] <= 300
+        assert run_within(5, lambda: "done") == "done"
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def test_the_budget_stops_a_regex_inside_one_match():
     """A catastrophically backtracking match (no regex timeout of its own) is one C call:
     the alarm still ends it."""

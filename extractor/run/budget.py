@@ -35,6 +35,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -67,9 +68,11 @@ def _on_alarm(signum, frame):
         raise _Expired()
 
 
+_HAS_ITIMER = hasattr(signal, "setitimer")
+
+
 def _can_use_alarm() -> bool:
-    return (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-            and signal.getitimer(signal.ITIMER_REAL)[0] == 0)
+    return _HAS_ITIMER and threading.current_thread() is threading.main_thread()
 
 
 def run_within(seconds: float | None, fn: Callable[..., T], *args) -> T:
@@ -92,23 +95,56 @@ def extract_within(paper, rules, seconds: float | None):
         return [], str(e)
 
 
+@contextmanager
+def alarm_handler():
+    """Install the SIGALRM handler once for the papers run inside (a batch), not once a
+    paper: `signal.signal` costs about 7 us, 2% of a paper. Restored on the way out."""
+    global _handler_scopes
+    if not _can_use_alarm():
+        yield
+        return
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    _handler_scopes += 1
+    try:
+        yield
+    finally:
+        _handler_scopes -= 1
+        signal.signal(signal.SIGALRM, previous)
+
+
+_handler_scopes = 0  # open `alarm_handler()` scopes: the handler is already ours
+
+
 def _with_alarm(seconds: float, fn, args):
     global _alarm_armed
-    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    previous = signal.signal(signal.SIGALRM, _on_alarm) if not _handler_scopes else None
     try:
         try:
             _alarm_armed = True
-            signal.setitimer(signal.ITIMER_REAL, seconds)
+            other = signal.setitimer(signal.ITIMER_REAL, seconds)
+            if other[0] > 0:
+                # Someone else's timer was armed (pytest-timeout's, say): give it back
+                # (below) and time this paper with the watchdog instead.
+                raise _TimerInUse(other)
             return fn(*args)
         finally:
             _alarm_armed = False
             signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
+            if previous is not None:
+                signal.signal(signal.SIGALRM, previous)
     except _Expired:
         _alarm_armed = False  # the alarm fired inside the finally above: finish disarming
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        if previous is not None:
+            signal.signal(signal.SIGALRM, previous)
         raise PaperOverBudget(seconds) from None
+    except _TimerInUse as e:
+        signal.setitimer(signal.ITIMER_REAL, *e.args[0])
+        return _WATCHDOG.run(seconds, fn, args)
+
+
+class _TimerInUse(Exception):
+    """Raised before the paper starts: the process's ITIMER_REAL is someone else's."""
 
 
 class _Watchdog:

@@ -43,7 +43,7 @@ import pyarrow as pa
 
 from extractor.result import Result
 from extractor.run.batches import PaperBatch, PaperRow, to_paper
-from extractor.run.budget import extract_within
+from extractor.run.budget import alarm_handler, extract_within
 
 _RULES = None  # the worker process's rules: inherited through fork, or loaded by `_init_worker`
 # "fork" where the platform offers it (fast start, shared rules), else "spawn";
@@ -136,13 +136,14 @@ def _extract_all(rows: Sequence[PaperRow], rules, paper_timeout: float | None):
     results: list[Result] = []
     counts: list[int] = []
     skipped: list[tuple[int, str]] = []
-    for i, row in enumerate(rows):
-        found, reason = extract_within(to_paper(row), rules, paper_timeout)
-        if reason is not None:
-            skipped.append((i, reason))
-            continue
-        counts.append(len(found))
-        results.extend(found)
+    with alarm_handler():
+        for i, row in enumerate(rows):
+            found, reason = extract_within(to_paper(row), rules, paper_timeout)
+            if reason is not None:
+                skipped.append((i, reason))
+                continue
+            counts.append(len(found))
+            results.extend(found)
     return results, counts, skipped
 
 
