@@ -3,6 +3,9 @@
 A paper that runs past its budget becomes a counted skip and the run goes on:
 the engine is meant to be linear in the abstract, but one pathological abstract
 (a 50 KB list of numbers, say) must not hold a million-paper run for minutes.
+Every engine (serial, pool workers, Dask partitions) runs each paper through
+`extract_within`: timed here, guarded by `guard.extract_guarded` (a regex
+timeout is a skip too), so a skip is counted the same way everywhere.
 
 How the budget interrupts a paper, and why this way:
 
