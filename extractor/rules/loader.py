@@ -109,21 +109,21 @@ def rule_dirs_from_env() -> list[Path]:
 def load_rules(extra_dirs: Sequence[Path | str] = ()) -> RuleSet:
     builtin = [BUILTIN_DIR / name for name in BUILTIN_FILES]
     user = _pack_files(extra_dirs)
-    merged: dict[str, dict[str, dict]] = {k: {} for k in KINDS}
-    folded: dict[str, dict[str, dict]] = {k: {} for k in KINDS}
-    digest = hashlib.sha256()
-    pack_aliases, prober = 0, Prober()  # one time budget for all regex probes of this load
-    for path in builtin + user:
-        text = _read(path)
-        digest.update(path.name.encode() + b"\0" + text.encode() + b"\0")
-        raw = _parse(path, text)
-        n_aliases = _count_aliases(path, raw)
+    texts, pack_aliases = {}, 0
+    for path in builtin + user:  # every file read and scanned before any is built: the caps cost little
+        texts[path] = _read(path)
+        n_aliases = _scan(path, texts[path])
         if path in user:
             pack_aliases += n_aliases
             if pack_aliases > MAX_PACK_ALIASES:
                 raise RuleError(f"{_shown(path)}: the rule packs hold over {MAX_PACK_ALIASES} aliases in all "
                                 f"(limit {MAX_PACK_ALIASES}, counted over every file loaded)")
-        for key, items in _validate(path, raw, prober).items():
+    merged: dict[str, dict[str, dict]] = {k: {} for k in KINDS}
+    folded: dict[str, dict[str, dict]] = {k: {} for k in KINDS}
+    digest, prober = hashlib.sha256(), Prober()  # one time budget for all regex probes of this load
+    for path, text in texts.items():
+        digest.update(path.name.encode() + b"\0" + text.encode() + b"\0")
+        for key, items in _validate(path, _parse(path, text), prober).items():
             for item in items:
                 item["__user__"] = path in user
                 _check_lookalike(folded[key], item)
@@ -174,26 +174,45 @@ def _read(path: Path) -> str:
         raise RuleError(f"{_shown(path)}: cannot read rule file (not UTF-8)") from None
 
 
-def _scan(path: Path, text: str) -> None:
+def _scan(path: Path, text: str) -> int:
     """Walk the YAML events before anything is built: no anchor or alias (the
-    alias bomb), bounded depth and size. Nothing is expanded here."""
-    depth = nodes = 0
-    for ev in yaml.parse(text, Loader=_SAFE):
-        if isinstance(ev, (yaml.AliasEvent, yaml.NodeEvent)) and getattr(ev, "anchor", None) is not None:
-            what = "alias *" if isinstance(ev, yaml.AliasEvent) else "anchor &"
-            raise RuleError(f"{_shown(path)}:{ev.start_mark.line + 1}: YAML {what}{_clip(ev.anchor)}: anchors "
-                            "and aliases are not allowed in rule files (write each value out)")
-        if isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise RuleError(f"{_shown(path)}:{ev.start_mark.line + 1}: nested over {MAX_DEPTH} levels deep")
-        elif isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            depth -= 1
-        if isinstance(ev, yaml.NodeEvent):
+    alias bomb), bounded depth and size. Nothing is expanded here. Returns the
+    number of aliases (items of `aliases`, `symbols`, `aliases_ci` lists)."""
+    nodes = aliases = 0
+    stack: list[list] = []  # per open collection: [is_mapping, expecting_key, last_key, counts_aliases]
+    try:
+        for ev in yaml.parse(text, Loader=_SAFE):
+            kind = type(ev)
+            if kind is yaml.AliasEvent or getattr(ev, "anchor", None) is not None:
+                what = "alias *" if kind is yaml.AliasEvent else "anchor &"
+                raise RuleError(f"{_shown(path)}:{ev.start_mark.line + 1}: YAML {what}{_clip(ev.anchor)}: anchors "
+                                "and aliases are not allowed in rule files (write each value out)")
+            if kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                stack.pop()
+                continue
+            if not isinstance(ev, yaml.NodeEvent):
+                continue
             nodes += 1
             if nodes > MAX_NODES_PER_FILE:
-                raise RuleError(f"{_shown(path)}:{ev.start_mark.line + 1}: over {MAX_NODES_PER_FILE} values "
-                                "in one file")
+                raise RuleError(f"{_shown(path)}:{ev.start_mark.line + 1}: over {MAX_NODES_PER_FILE} values in one file")
+            top = stack[-1] if stack else None
+            key = None
+            if top is not None and top[0]:  # in a mapping: a key, or the value of top[2]
+                if top[1] and kind is yaml.ScalarEvent:
+                    top[1], top[2] = False, ev.value
+                    continue
+                top[1], key = True, top[2]
+            elif top is not None and top[3] and kind is yaml.ScalarEvent:
+                aliases += 1
+            if kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                if len(stack) >= MAX_DEPTH:
+                    raise RuleError(f"{_shown(path)}:{ev.start_mark.line + 1}: nested over {MAX_DEPTH} levels deep")
+                stack.append([kind is yaml.MappingStartEvent, True, None, key in ALIAS_KEYS])
+    except yaml.YAMLError:
+        return aliases  # _parse reports the syntax error with its line
+    if aliases > MAX_ALIASES_PER_FILE:
+        raise RuleError(f"{_shown(path)}: {aliases} aliases in one file (limit {MAX_ALIASES_PER_FILE})")
+    return aliases
 
 
 def _clip(text, n: int = 40) -> str:
@@ -203,7 +222,6 @@ def _clip(text, n: int = 40) -> str:
 
 def _parse(path: Path, text: str) -> dict:
     try:
-        _scan(path, text)
         doc = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -227,15 +245,6 @@ def _parse(path: Path, text: str) -> dict:
     return {k: v for k, v in doc.items() if k in TOP_KEYS}
 
 
-def _count_aliases(path: Path, doc: dict) -> int:
-    """Aliases of one file, counted on the raw lists (before validating each)."""
-    n = sum(len(i[k]) for items in doc.values() for i in items if isinstance(i, dict)
-            for k in ALIAS_KEYS if isinstance(i.get(k), list))
-    if n > MAX_ALIASES_PER_FILE:
-        raise RuleError(f"{_shown(path)}: {n} aliases in one file (limit {MAX_ALIASES_PER_FILE})")
-    return n
-
-
 def _validate(path: Path, doc: dict, prober: Prober) -> dict[str, list[dict]]:
     """Each entry through its kind's schema; back as plain dicts (only the keys
     written) with "__line__", "__lines__" and "__source__" kept for tools."""
@@ -247,7 +256,7 @@ def _validate(path: Path, doc: dict, prober: Prober) -> dict[str, list[dict]]:
                 raise RuleError(f"{_shown(path)}:{doc['__lines__'].get(key, 1)}: {key} #{n}: every rule is a "
                                 f"mapping, got {_kind_of(item)}")
             rid = item.get("id")
-            where = f"{_shown(path)}:{item['__line__']}: " + (f"rule {_clip(rid, 80)!r}" if isinstance(rid, str)
+            where = f"{_shown(path)}:{item['__line__']}: " + (f"rule '{_clip(rid, 80)}'" if isinstance(rid, str)
                                                              else f"{key} #{n}")
             try:
                 entry = model.model_validate(_plain(item)).model_dump(exclude_unset=True)
