@@ -42,6 +42,7 @@ def read(sentence: str):
     (r"a reduction of 0.25\%/0.13\% in error", [(0.25, "%", r"0.25\%"), (0.13, "%", r"0.13\%")]),
     (r"with a learning rate of $10^{-3}$", [(0.001, None, "$10^{-3}$")]),
     (r"a score of $95.1 \pm 0.3$ overall", [(95.1, None, r"$95.1 \pm 0.3$")]),
+    (r"samples come $10 \times$ to $50 \times$ faster", [(10.0, "x", r"$10 \times$"), (50.0, "x", r"$50 \times$")]),
     (r"natural images reach $65\pm5\%$ here", [(65.0, "%", r"$65\pm5\%$")]),
     (r"a corpus of $10\,000$ images", [(10000.0, None, r"$10\,000$")]),
     (r"renting a GPU costs $3 per hour", [(3.0, "$", "$3")]),
@@ -60,6 +61,7 @@ def test_latex_numbers_read_with_their_units_and_map_back(sentence, expected):
     "attacks with \u03b5 = 16/255 perturbations",
     r"the mapping $x \rightarrow y$ on $\mathbb{R}^d$",
     r"robust under PGD $l_{\infty}$-8 attacks",
+    r"the solver with $n=1$ and $\beta=0.5$ is no slower",
 ])
 def test_math_symbols_are_not_numbers(sentence):
     assert read(sentence) == []

@@ -164,6 +164,9 @@ def _content_edits(text: str, lo: int, hi: int) -> list[Edit]:
             if name in SYMBOLS:
                 repl, eat = SYMBOLS[name]
                 end = j
+                if name == "times":  # "$10 \times$": math ignores the space; "10x" reads as a factor
+                    while i > lo and text[i - 1] == " " and (not edits or edits[-1].end < i):
+                        i -= 1
                 if eat:
                     while end < hi and text[end] == " ":
                         end += 1

@@ -62,6 +62,8 @@ _YEAR_BEFORE = regex.compile(r"(?<![\w.])((?:19|20)\d\d)[-/]$")  # "2013-14", "2
 # an integer fraction constant, "ε = 16/255", "$\epsilon=8/255$ and $16/255$": not a result
 _FRACTION = regex.compile(r"(?<![\w.,/])(\d{1,4})/(\d{1,4})(?![\w.,/%])")
 _FRACTION_LEFT = regex.compile(r"(?:[=≤<]|ε|epsilon)\s*$")
+# a value given to a one-letter variable or a command, "$n=1$", "$\beta=0.5$": a setting
+_SETTING_LEFT = regex.compile(r"(?:(?<![\w\\])[A-Za-zα-ωΑ-Ω](?:_\{?\w{1,3}\}?)?|\\[A-Za-z]+)\s?=\s?$")
 _URL_START = regex.compile(r"[(\[<\"']?(?:[a-z][a-z0-9+.-]*://|www\.)", regex.IGNORECASE)
 _NAME_LEFT = regex.compile(r"(?:[A-Za-z][\w]*[-_/^]|[A-Za-z]\s?[vV]|#|@|\^)$")  # CIFAR-10, ViT-B/16, v2
 _VERSION_LEFT = regex.compile(r"(?<![.!?]\s|^)\b[A-Z][A-Za-z]*[a-z][A-Za-z]*\s$|\b[A-Z]{2,}[a-z]*\s$")
@@ -207,6 +209,9 @@ def _read_mention(text: str, m: regex.Match, units: UnitTable, hi: int) -> Numbe
     if not word and unit is None and _is_fraction(text, num_start, num_end):
         mention.glued_name = True  # one token with its other side, as a URL's digits are
         mention.flags.append("fraction")
+    elif not word and sign is None and _SETTING_LEFT.search(text, max(0, start - 14), start):
+        mention.glued_name = True  # "n=1": the value of a symbol, not a measured result
+        mention.flags.append("setting")
     if not word and _in_url(text, num_start):
         mention.glued_name = True  # digits of a URL are part of a name
         mention.flags.append("url")
