@@ -16,7 +16,7 @@ import regex
 from extractor import __version__
 from extractor.attach.dataset import dataset_from_title, shaped_datasets
 from extractor.attach.fields import Fields, attach_all, is_efficiency
-from extractor.attach.method import KNOWN_NOT_DATASETS, long_form, paper_method
+from extractor.attach.method import KNOWN_NOT_DATASETS, concept_short_forms, long_form, paper_method
 from extractor.classify import Decision, classify, grammar_reject
 from extractor.confidence import row_confidence
 from extractor.quantities import normalize_value
@@ -120,7 +120,8 @@ def explain_paper(paper: Paper, rules: RuleSet) -> list[Explained]:
         return [Explained(m, d, None, []) for _, _, _, ms, ds, _ in sentences for m, d in zip(ms, ds)]
     tokens = tokenize(text)  # only abstracts with results get here
     all_datasets = rules.datasets.find(text, tokens=tokens)
-    known = {m.text for m in all_datasets} | {m.text for m in rules.metrics.find(text, tokens=tokens)}
+    known = {m.text for m in all_datasets} | {m.text for m in rules.metrics.find(text, tokens=tokens)} \
+        | concept_short_forms(paper.title, text)
     only = {m.entry.name for m in all_datasets}
     default_dataset = next(iter(only)) if len(only) == 1 else dataset_from_title(paper.title)
     own_name = paper_method(paper.title, text, known)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import regex
 
 from extractor.text.abbreviations import find_definitions
+from extractor.text.phrases import noun_phrase
 
 _TITLE_NAME = regex.compile(r"^\s*([^:]{1,48}?)\s*:\s+\S")
 _NAMED = regex.compile(
@@ -23,8 +24,16 @@ _PRIOR_NEAR = regex.compile(
     regex.IGNORECASE)
 # matched at the number's end (so no "^": it would only match at the start of the text)
 _NAME_AFTER = regex.compile(r"\s*(?:%|\w+)?\s*(?:by|of|for|from)\s+([A-Z][\w\-+.^/]*[A-Za-z0-9])")
-_SUBJECT_BASELINE = regex.compile(r"\b(?:baselines?|previous|prior|former|existing|competing)\b[^,;]*$",
+_SUBJECT_BASELINE = regex.compile(r"\b(?:baselines?|previous|prior|former|existing|competing|recent|humans?)\b[^,;]*$",
                                   regex.IGNORECASE)
+# The words that name a reference without a proper name, as printed: "a strong
+# baseline", "a recent transformer-based approach", "human performance",
+# "previous fingerprints" ("an AUC of 0.63 by previous fingerprints").
+_REFERENCE_START = regex.compile(
+    r"(?<![\w-])(?<!\b(?:our|Our|we|We)\s+)(?:previous|prior|former|existing|competing|recent|strong|strongest|best|"
+    r"standard|vanilla|conventional|original|full-precision|humans?|state[\s-]of[\s-]the[\s-]art|SOTA|baselines?)(?![\w-])",
+    regex.IGNORECASE)
+_REFERENCE_AFTER = regex.compile(r"\s*(?:%|\w+)?\s*(?:by|of|for|from)\s+(?:the\s+)?")
 OURS = "(ours)"
 
 
@@ -155,6 +164,16 @@ def _title_overlap(long_form: str, title: str) -> float:
     return sum(w in in_title for w in words) / len(words)
 
 
+def _titles_it(long_form: str, title: str) -> bool:
+    """The title names what the long form names. A task's long form ("...
+    Classification", "... Training") counts only as the title's head ("Smooth
+    Adversarial Training: ..."), since titles name their task too ("... for
+    Few-Shot Classification")."""
+    if _TASK_TAIL.search(long_form + " ("):
+        return title.lower().startswith(long_form.lower())
+    return _title_overlap(long_form, title) >= 0.6
+
+
 def _score_definitions(title: str, abstract: str, known: set[str], scores: dict, presented: set) -> None:
     """A short form the paper defines for what it introduces ("we propose
     low-rank adaptive label smoothing (LORAS)") or for its title's phrase is the
@@ -165,10 +184,23 @@ def _score_definitions(title: str, abstract: str, known: set[str], scores: dict,
         if not _NAME_TOKEN.fullmatch(name) or _generic(name, known - {name}) or _DATASET_NEXT.match(abstract, d.end + 1):
             continue
         intro = _INTRO.search(abstract[max(0, d.start - 90):d.start] + " ") is not None
-        overlap = _title_overlap(d.long, title) >= 0.6
+        overlap = _titles_it(d.long, title)
         if intro or overlap:
             scores[name] = scores.get(name, 0) + 3 + 2 * intro + 2 * overlap
             presented.add(name)
+
+
+def concept_short_forms(title: str, abstract: str) -> set[str]:
+    """Short forms the abstract defines for a task or a concept, not for what it
+    introduces: "zero-shot learning (ZSL)", "Semi-Supervised Object Detection (SS-OD)", "Neural
+    Architecture Search (NAS)". They are never a method's name."""
+    out = set()
+    for d in find_definitions(abstract):
+        if _INTRO.search(abstract[max(0, d.start - 90):d.start] + " ") or _titles_it(d.long, title):
+            continue
+        if _TASK_TAIL.search(d.long + " ("):
+            out.add(d.short)
+    return out
 
 
 # Capitalized phrase right after an introducing verb: "we introduce Unbiased
@@ -291,7 +323,36 @@ def subject_name(ctx, mention, known: set[str]) -> str | None:
 def attach_method(mention, decision, ctx, paper_name: str | None):
     """Return (method, role, how it was found, span of the name as printed or None)."""
     method, role, why = _whose(mention, decision, ctx, paper_name)
+    if role == "baseline" and method in ("baseline", "prior state of the art"):
+        span = _reference_words(mention, ctx)
+        if span is not None:  # the canonical name stays, for leaderboards; the words go to method_text
+            return method, role, why, span
     return method, role, why, _name_span(method, ctx, mention)
+
+
+def _reference_words(mention, ctx) -> tuple[int, int] | None:
+    """Where the clause names an unnamed reference in so many words: right after
+    the number ("by previous dense retrievers"), else the last time before it
+    ("a strong baseline that achieves ..."). The words run from a reference
+    word to the end of its noun phrase."""
+    text = ctx.text
+    after = _REFERENCE_AFTER.match(text, mention.end, ctx.end)
+    if after:
+        m = _REFERENCE_START.match(text, after.end(), ctx.end)
+        if m:
+            return _phrase_from(text, m.start(), ctx.end)
+    clause_start = max(ctx.start, text.rfind(";", ctx.start, mention.start) + 1)
+    start, prev_end = None, -2
+    for m in _REFERENCE_START.finditer(text, clause_start, mention.start, timeout=1.0):
+        if m.start() - prev_end > 1:  # "prior state-of-the-art": one run of reference words
+            start = m.start()
+        prev_end = m.end()
+    return _phrase_from(text, start, mention.start) if start is not None else None
+
+
+def _phrase_from(text: str, start: int, end: int) -> tuple[int, int]:
+    span = noun_phrase(text, start, end, max_words=5)
+    return span if span is not None else (start, start)
 
 
 def _name_span(name: str | None, ctx, mention) -> tuple[int, int] | None:
@@ -306,6 +367,30 @@ def _name_span(name: str | None, ctx, mention) -> tuple[int, int] | None:
     return (i, i + len(name)) if i >= 0 else None
 
 
+_REFERENCE_CUE = regex.compile(r"\b(?:compared\s+(?:to|with)|in\s+comparison\s+(?:to|with)|than|versus|vs\.?|"
+                               r"relative\s+to|against)(?=\W)", regex.IGNORECASE)
+_GAP_BREAK = regex.compile(r"[,;:()\d]")
+_BOUND_GAP = regex.compile(r"\s*(?:[~<>$\\]|about|around|approximately|only|just|nearly|\s)*")
+_CLAUSE_VERB = regex.compile(r"\b(?:achiev|obtain|reach|attain|improv|outperform|surpass|yield|boost|get|gets|scor|set|"
+                             r"lead|beat|exceed|deliver|rais|increas|reduc|decreas|lower|cut)\w*\b", regex.IGNORECASE)
+
+
+def _in_reference_clause(ctx, mention) -> bool:
+    """A score after "compared to / than / vs. / relative to" with no result verb
+    between is the reference's ("..., compared to an MRR of 0.33 by X")."""
+    text = ctx.text
+    clause_start = max(ctx.start, text.rfind(";", ctx.start, mention.start) + 1)
+    last = None
+    for m in _REFERENCE_CUE.finditer(text, clause_start, mention.start, timeout=1.0):
+        last = m
+    # "less than 5%", "more than 80%": a bound on the number, not a reference
+    # a comma or another number between: a new clause, or a list the cue does not govern
+    return last is not None and mention.start - last.end() <= 60 and \
+        not _GAP_BREAK.search(text, last.end(), mention.start) and \
+        not _BOUND_GAP.fullmatch(text, last.end(), mention.start) and \
+        not _CLAUSE_VERB.search(text, last.end(), mention.start)
+
+
 def _whose(mention, decision, ctx, paper_name: str | None):
     text = ctx.text
     ours = paper_name or OURS
@@ -317,6 +402,8 @@ def _whose(mention, decision, ctx, paper_name: str | None):
     if not baseline and _SUBJECT_BASELINE.search(subject) and not _WE.search(subject):
         if paper_name is None or paper_name not in subject:
             baseline = True
+    if not baseline and decision.kind == "score" and _in_reference_clause(ctx, mention):
+        baseline = True
     if not baseline:
         named = subject_name(ctx, mention, ctx.known_names)
         if named and named != ours:

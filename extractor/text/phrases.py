@@ -22,6 +22,8 @@ averaged up down out off it they them we us he she one ones
 using used use uses achieve achieves achieved achieving reach reaches reached obtain obtains obtained
 improve improves improved improving reduce reduces reduced reducing outperform outperforms outperforming
 gives give gave giving leads lead led yields yield yielded shows show showed shown brings bring brought
+lose loses lost incur incurs incurred suffer suffers suffered perform performs performed remain remains
+degrade degrades degraded fall falls fell
 """.split())
 _WORD = regex.compile(r"[A-Za-z][A-Za-z0-9]*(?:[\-/'][A-Za-z0-9]+)*")
 _GAP = regex.compile(r"[ \t]+|[ \t]*-[ \t]*")  # what may stand between two words of one phrase
