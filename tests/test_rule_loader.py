@@ -142,3 +142,127 @@ def test_a_hostile_pack_is_refused_with_a_clear_message(tmp_path):
     many = write(tmp_path, "metrics:\n" + entries, "many.yaml")
     with pytest.raises(RuleError, match=r"many\.yaml: 25000 aliases in one file \(limit 20000\)"):
         load_rules([many / "many.yaml"])
+
+
+# ---------------------------------------------------------------- the schema and its documentation
+
+def _documented_keys(path: Path, header_end: str) -> set[str]:
+    """Keys a built-in file's header comment documents ("#   key:  meaning")."""
+    import re
+
+    head = path.read_text(encoding="utf-8").split(header_end, 1)[0]
+    return set(re.findall(r"^#   ([a-z_]+):?\s", head, re.M))
+
+
+@pytest.mark.parametrize("name,kind,header_end", [
+    ("metrics.yaml", "metrics", "\nmetrics:"), ("datasets.yaml", "datasets", "\ndatasets:"),
+    ("patterns.yaml", "accept", "\nfragments:")])
+def test_the_keys_the_rule_files_document_are_the_schema_keys(name, kind, header_end):
+    from extractor.rules.loader import BUILTIN_DIR
+    from extractor.rules.schema import KINDS
+
+    documented = _documented_keys(BUILTIN_DIR / name, header_end)
+    assert documented and documented <= set(KINDS[kind].model_fields), documented - set(KINDS[kind].model_fields)
+
+
+def test_the_readme_rule_format_is_the_schema():
+    """Once the README carries the rule-format tables (`lbx rules schema`), every
+    key it lists is one the schema has, per kind."""
+    import re
+
+    from extractor.rules.schema import KINDS
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    sections = dict(re.findall(r"^### `(\w+)`\n\n((?:\|.*\n)+)", readme, re.M))
+    sections = {k: v for k, v in sections.items() if k in KINDS}
+    if not sections:
+        pytest.skip("README has no rule-format tables yet (`lbx rules schema` prints them)")
+    for kind, table in sections.items():
+        keys = set(re.findall(r"^\| `(\w+)` \|", table, re.M))
+        assert keys == set(KINDS[kind].model_fields), (kind, keys ^ set(KINDS[kind].model_fields))
+
+
+def test_rules_schema_prints_a_table_per_kind():
+    from extractor.rules.schema import KINDS
+
+    result = CliRunner().invoke(cli, ["rules", "schema"])
+    assert result.exit_code == 0, result.output
+    for kind, model in KINDS.items():
+        assert f"### `{kind}`" in result.output
+        assert all(f"| `{key}` |" in result.output for key in model.model_fields)
+    assert "| `confidence` | number | no | >= 0, <= 1, finite |" in result.output
+
+
+def test_a_new_kind_of_rule_file_is_one_registry_entry(tmp_path, monkeypatch):
+    """The lead's attach-cue files (and any later kind): a model and a KINDS line
+    are all it takes for the loader to validate, merge and expose them."""
+    from extractor.rules import loader, schema
+
+    class CueRule(schema.Rule):
+        cue: schema.Name
+        examples: schema.Examples
+
+    monkeypatch.setitem(schema.KINDS, "attach_cues", CueRule)
+    monkeypatch.setattr(loader, "TOP_KEYS", set(schema.KINDS))
+    pack = write(tmp_path, "attach_cues:\n  - id: cue.vs\n    cue: versus\n    examples: [a versus b]\n")
+    assert [(c["id"], c["cue"]) for c in load_rules([pack]).raw["attach_cues"]] == [("cue.vs", "versus")]
+    write(tmp_path, "attach_cues:\n  - id: cue.vs\n    cue: [versus]\n    examples: [a versus b]\n")
+    with pytest.raises(RuleError, match=r"pack\.yaml:3: rule 'cue.vs': cue: Input should be a valid string"):
+        load_rules([pack])
+
+
+def test_every_builtin_and_the_sample_pack_pass_the_schema_and_regex_checks():
+    rules = load_rules([PACK])
+    assert len(rules.raw["metrics"]) > 300 and len(rules.raw["accept"]) > 20
+    assert {i["id"] for i in rules.raw["metrics"]} >= {"accuracy", "graph_edit_distance"}
+
+
+# ---------------------------------------------------------------- regex safety
+
+@pytest.mark.parametrize("pattern", [
+    "(?:e|e)+f", "(a+)+b", "(\\s*\\w+)*$", "(?:\\w+\\s*)+of", "(\\w+|\\d+)+x", "(?:x+x+)+y", "(?:a|a)*",
+    "((?:ab|ab))+c", "(?:\\d+,?)+%",
+])
+def test_static_check_refuses_exponential_shapes(pattern):
+    from extractor.rules.safe_regex import UnsafeRegex, static_check
+
+    with pytest.raises(UnsafeRegex):
+        static_check(pattern)
+
+
+@pytest.mark.parametrize("pattern", [
+    "(?:a|b)+", "(?:\\s+\\w+)*$", "(?:foo|for)+", "(?:a+){2}", "\\p{L}+x", "(?:\\w+[\\s-]){0,2}?of",
+    "\\bby\\s+(?:(?:about|above|approx\\.?|approximately)\\s+)*$", "(?>a+)+b", "(?:a++)+b",
+])
+def test_static_check_accepts_safe_shapes(pattern):
+    from extractor.rules.safe_regex import static_check
+
+    static_check(pattern)  # no exception; suspects only add probe texts
+
+
+def test_a_suspect_shape_is_probed_with_its_own_overlap(tmp_path):
+    """`(a|aa)+b` is not refused statically (one alternative ends where the other
+    goes on), but the text the two share, repeated, makes it time out."""
+    from extractor.rules.safe_regex import static_check
+
+    assert any(set(p) == {"a"} for p in static_check("(a|aa)+b"))
+    pack = write(tmp_path, GOOD_PATTERN.replace("'hit\\s+rate\\s+of\\s+$'", "'(?:a|aa)+b$'"))
+    with pytest.raises(RuleError, match=r"pack\.yaml:5: rule 'score.custom': left: runs past 0.25s"):
+        load_rules([pack])
+
+
+def test_rules_list_escapes_control_characters_in_rule_text(tmp_path):
+    """A cue with a newline and a forged error line loads (it is a valid regex),
+    but `rules list` prints it escaped, on its own line."""
+    import subprocess
+    import sys
+
+    pack = write(tmp_path, GOOD_PATTERN.replace("'hit\\s+rate\\s+of\\s+$'",
+                                                '"hit\\\\s+rate\\\\s+of\\\\s+$|\\nlbx: error: forged\\r\\x1b\\\\[2J"'))
+    proc = subprocess.run([sys.executable, "-m", "extractor", "rules", "list", "--section", "accept", "--rules",
+                           str(pack)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    line = next(x for x in proc.stdout.splitlines() if x.startswith("accept\tscore.custom\t"))
+    assert "\\nlbx: error: forged\\r\\x1b\\\\[2J" in line
+    assert not any(x.startswith("lbx: error") for x in proc.stdout.splitlines())
+    assert "\x1b" not in proc.stdout and "\r" not in proc.stdout
