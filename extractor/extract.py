@@ -173,6 +173,13 @@ def _not_a_dataset_name(name: str) -> bool:
     return any(n in KNOWN_NOT_DATASETS for n in (name, head))
 
 
+def _kind_evidence(d: Decision) -> tuple[int, float]:
+    """How much a decision says about its kind: a change cue ("gains of", "by")
+    says more than a score read only from a metric or dataset next to the number
+    ("gains of up to 1-2 BLEU": both deltas), then the rule's confidence."""
+    return (0 if d.rule.split("+")[0] in _WEAK_SCORES else 1, d.confidence)
+
+
 def _share_within_groups(mentions: list[NumberMention], decisions: list[Decision]) -> None:
     """A range or list member no pattern accepted takes the decision of an accepted
     member ("84.3%, 84.9% and 85.6% Top-1 accuracy"; "by 3.36% to 7.21%")."""
@@ -187,10 +194,10 @@ def _share_within_groups(mentions: list[NumberMention], decisions: list[Decision
             if not donors:
                 continue
             donor = donors[-1] if key == "list_id" else donors[0]
-            strongest = max(donors, key=lambda d: d.confidence)
+            strongest = max(donors, key=_kind_evidence)
             for i in idx:
                 d = decisions[i]
-                if d.accepted and d.kind != strongest.kind and d.confidence < strongest.confidence \
+                if d.accepted and d.kind != strongest.kind and _kind_evidence(d) < _kind_evidence(strongest) \
                         and "factor" not in (mentions[i].unit_family or ""):
                     d.trail.append(f"kind {d.kind} -> {strongest.kind}, as the {key[:-3]}'s {strongest.rule}")
                     d.kind = strongest.kind  # "gains of 8.8% and 3.5% in A and B": both deltas
