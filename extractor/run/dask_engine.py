@@ -40,7 +40,7 @@ from extractor.run.budget import extract_within
 from extractor.run.output import Output
 from extractor.run.papers import abstract_sha1, papers_table
 from extractor.run.workers import default_workers
-from extractor.sources import format_for
+from extractor.sources import display_name, format_for
 from extractor.sources.errors import InputError
 
 _RULES: dict[tuple, object] = {}  # per worker process: rule dirs -> RuleSet
@@ -92,15 +92,26 @@ def _items(df, kind: str, path: str, source: str, columns: dict | None, where: s
     if kind == "jsonl":
         yield from read_jsonl(enumerate(df["line"].tolist(), 1), FieldMap(columns, where), source, where)
     elif kind == "parquet":
+        from extractor.sources.records import arrow_records
+
         fields = FieldMap(columns, path).resolve_header(list(df.columns), path)
-        records = pa.Table.from_pandas(df, preserve_index=False).to_pylist()
+        records = arrow_records(pa.Table.from_pandas(df, preserve_index=False))
         for i, rec in enumerate(records, 1):
             yield paper_from_record(rec, fields, source, where, i)
     else:
         from extractor.sources.paper import Paper
 
         for row in df[PAPER_COLUMNS].itertuples(index=False, name=None):
-            yield Paper(*(None if v is None or v != v else v for v in row))
+            yield Paper(*map(_missing_to_none, row))
+
+
+def _missing_to_none(value):
+    """None for a missing value however pandas spells it (None, NaN, pd.NA: Dask
+    may turn object columns into pyarrow strings, whose gaps are pd.NA, and
+    `pd.NA != pd.NA` has no truth value)."""
+    if value is None or value is _pd().NA or (isinstance(value, float) and value != value):
+        return None
+    return value
 
 
 def extract_partition(df, kind: str, path: str, source: str, columns: dict | None, rule_dirs: tuple[str, ...],
@@ -144,8 +155,9 @@ def _meta():
                          "stats": pd.Series([], dtype=object)})
 
 
-def _input_frame(path: str, fmt: str | None, columns: dict | None, blocksize, batch_papers: int):
-    """(kind, dask DataFrame) for one input."""
+def _input_frame(path: str, fmt: str | None, columns: dict | None, blocksize, batch_papers: int, on_bad=None):
+    """(kind, dask DataFrame) for one input. `on_bad` (with --skip-bad) receives the
+    bad records of the formats read here rather than on the workers."""
     import dask.dataframe as dd
 
     if path == "-":
@@ -162,13 +174,21 @@ def _input_frame(path: str, fmt: str | None, columns: dict | None, blocksize, ba
     if kind == "parquet":
         from extractor.sources.columns import FieldMap
 
-        names = list(dd.read_parquet(path).columns)
-        wanted = FieldMap(columns, path).resolve_header(names, path).wanted_columns()
-        return kind, dd.read_parquet(path, columns=wanted)
+        import pyarrow.parquet as pq
+
+        from extractor.sources.records import check_column_types
+
+        try:
+            schema = pq.read_schema(path)
+        except (pa.ArrowException, OSError) as e:
+            raise InputError(path, f"not a readable Parquet file ({e})", reason="unreadable") from None
+        fields = FieldMap(columns, path).resolve_header(schema.names, path)
+        check_column_types(schema, fields, path)
+        return kind, dd.read_parquet(path, columns=fields.wanted_columns())
     # Not splittable by bytes: read here with lbx's readers (the whole input in memory).
     from extractor import sources
 
-    papers = [p for p in sources.read_papers(path, fmt=fmt, columns=columns)]
+    papers = list(sources.read_papers(path, fmt=fmt, columns=columns, on_bad=on_bad))
     frame = _pd().DataFrame([(p.paper_id, p.title, p.abstract, p.source, p.published, p.url) for p in papers],
                             columns=PAPER_COLUMNS, dtype=object)
     return "papers", dd.from_pandas(frame, npartitions=max(1, len(frame) // batch_papers), sort=False)
@@ -194,14 +214,15 @@ def run_dask(opts, rules, stats: RunStats, hooks=None, *, scheduler: str | None 
         parts = []
         for path in opts.inputs:
             try:
-                kind, ddf = _input_frame(path, opts.fmt, opts.columns, blocksize, opts.batch_papers)
+                on_bad = hooks.on_bad if opts.skip_bad and hooks is not None else None
+                kind, ddf = _input_frame(path, opts.fmt, opts.columns, blocksize, opts.batch_papers, on_bad)
             except InputError as e:
                 if not opts.skip_bad:
                     raise
                 stats.first_file_error = stats.first_file_error or e
                 stats.files_skipped.append(str(e))
                 continue
-            source = f"{format_for(path, opts.fmt)}:{os.path.basename(path)}"
+            source = f"{format_for(path, opts.fmt)}:{display_name(os.path.basename(path))}"
             out = ddf.map_partitions(extract_partition, kind, path, source, opts.columns,
                                      tuple(map(str, opts.rule_dirs)), rules.hash, opts.skip_bad,
                                      opts.paper_timeout, meta=_meta())
