@@ -95,6 +95,7 @@ def explain_paper(paper: Paper, rules: RuleSet) -> list[Explained]:
     # First pass: numbers and decisions, sentence by sentence. Lexicon look-ups only
     # where a number survives the grammar: most sentences of most abstracts have none.
     numbers = find_numbers(text, rules.units)
+    _link_parenthesized_lists(text, numbers)
     early_all = [grammar_reject(m) for m in numbers]
     if all(d is not None for d in early_all):  # no number could be a result: done, no sentence split
         return [Explained(m, d, None, []) for m, d in zip(numbers, early_all)]
@@ -171,6 +172,23 @@ def _not_a_dataset_name(name: str) -> bool:
     """Models, organisations and kinds of things have dataset-like shapes too."""
     head = regex.split(r"[-\s]", name, maxsplit=1)[0]
     return any(n in KNOWN_NOT_DATASETS for n in (name, head))
+
+
+# "by 18% (ResNet) and 40% (DQN)", "82% (CIFAR-10) and 32% (ImageNet, top-5)": a
+# parenthesis naming what each number is for, then the next member of the list.
+_PAREN_LIST_SEP = regex.compile(r"\s*\([^()]{1,40}\)\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+|&\s+)")
+
+
+def _link_parenthesized_lists(text: str, numbers: list[NumberMention]) -> None:
+    """Numbers of one unit separated only by a parenthesis and a list separator
+    form a list, as "A, B and C" do: they share the decision of their members."""
+    next_id = max((m.list_id for m in numbers if m.list_id is not None), default=-1) + 1
+    free = [m for m in numbers if not (m.glued_name or m.glued_right or m.year)]  # not "CIFAR-10" in the parenthesis
+    for a, b in zip(free, free[1:]):
+        if a.unit == b.unit and b.list_id is None and _PAREN_LIST_SEP.fullmatch(text, a.end, b.start):
+            if a.list_id is None:
+                a.list_id, next_id = next_id, next_id + 1
+            b.list_id = a.list_id
 
 
 def _kind_evidence(d: Decision) -> tuple[int, float]:

@@ -122,3 +122,14 @@ def test_task_short_forms_are_not_the_method():
                     "We study few-shot image classification (FSIC) under domain shift. Our prior improves FSIC "
                     "accuracy by 3.1% over the strongest baseline.")
     assert rows and all(r.method != "FSIC" for r in rows), [(r.value, r.method) for r in rows]
+
+
+def test_parenthesized_lists_pair_numbers_with_their_names():
+    rows = _extract("Deeper nets", "Sufficiently deep nets reach 91% (CIFAR-100) and 41% (ImageNet, top-1) accuracy.")
+    assert {(r.value, r.dataset, r.metric) for r in rows} == {
+        (91.0, "CIFAR-100", "top-1 accuracy"), (41.0, "ImageNet", "top-1 accuracy")}
+
+
+def test_member_with_a_change_cue_gives_the_list_its_kind():
+    rows = _extract("Better decoding", "The decoder yields gains of up to 2~3 BLEU over beam search.")
+    assert sorted((r.value, r.kind) for r in rows) == [(2.0, "delta"), (3.0, "delta")]

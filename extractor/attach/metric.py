@@ -19,6 +19,7 @@ from extractor.text.phrases import noun_phrase, quality_noun
 RIGHT_REACH = 45  # characters after the number where a metric still belongs to it
 LEFT_REACH = 110
 _CLAUSE_BREAK = regex.compile(r"[;:]|\.\s|,\s+(?:and|but|while|whereas|which)\b|\bwhile\b|\bwhereas\b")
+_PAREN_AFTER = regex.compile(r"\s*\([^()]{1,40}\)")
 _RIGHT_BLOCK = regex.compile(r"[;:,(]|\.\s|\d|\b(?:than|over|compared|while|whilst|and|but|whereas|with|using)\b")
 _GENERIC_IN = regex.compile(
     r"\s*(?:\w+\s+){0,2}?(?:increase|improvement|gain|reduction|decrease|drop|boost|rise|speedup|speed-up|saving|"
@@ -116,10 +117,14 @@ def attach_metric(mention, decision, ctx) -> MetricChoice:
     cands: list[MetricChoice] = []
     own = getattr(ctx, "own_name", None)
     metrics = [m for m in ctx.metrics if m.text != own]  # "COMET" the method is not COMET the metric
+    paren = _PAREN_AFTER.match(text, mention.end, ctx.end)  # "32% (ImageNet, top-5) accuracy"
+    after = paren.end() if paren else mention.end
     for m in metrics:
+        if paren and mention.end <= m.start and m.end <= paren.end():
+            continue
         # from the digits on: "12.4 accuracy points" has its metric inside the unit
-        if (mention.num_end if mention.unit == "points" else mention.end) <= m.start <= mention.end + RIGHT_REACH:
-            gap_start = min(mention.end, m.start)
+        if (mention.num_end if mention.unit == "points" else mention.end) <= m.start <= after + RIGHT_REACH:
+            gap_start = min(after, m.start)
             if not _RIGHT_BLOCK.search(text, gap_start, m.start) and _fits_unit(m.entry, mention, kind):
                 cands.append(MetricChoice(m.entry.name, m.entry, "metric printed after the number",
                                           3.0 - 2 * _generic(m.entry), m))
