@@ -196,14 +196,13 @@ def test_rules_schema_prints_a_table_per_kind():
 def test_a_new_kind_of_rule_file_is_one_registry_entry(tmp_path, monkeypatch):
     """The lead's attach-cue files (and any later kind): a model and a KINDS line
     are all it takes for the loader to validate, merge and expose them."""
-    from extractor.rules import loader, schema
+    from extractor.rules import schema
 
     class CueRule(schema.Rule):
         cue: schema.Name
         examples: schema.Examples
 
     monkeypatch.setitem(schema.KINDS, "attach_cues", CueRule)
-    monkeypatch.setattr(loader, "TOP_KEYS", set(schema.KINDS))
     pack = write(tmp_path, "attach_cues:\n  - id: cue.vs\n    cue: versus\n    examples: [a versus b]\n")
     assert [(c["id"], c["cue"]) for c in load_rules([pack]).raw["attach_cues"]] == [("cue.vs", "versus")]
     write(tmp_path, "attach_cues:\n  - id: cue.vs\n    cue: [versus]\n    examples: [a versus b]\n")

@@ -1,11 +1,10 @@
 """Load the built-in rule files plus user rule packs into one `RuleSet`.
 
-A rule pack is untrusted data. Rule files are YAML read with the safe loader
-(data only: no tags, no code), and before anything is built from them:
-- sizes are capped: a file (2 MB), a pack (20 MB, 1,000 files, 50,000 aliases
-  over all its files), nesting depth and nodes per file;
-- YAML anchors and aliases are refused at the event level, before anything is
-  expanded (an alias bomb of 1 KB otherwise expands to gigabytes);
+A rule pack is untrusted data. Before anything is built from it:
+- its files are read by `files.py`: sizes capped (a file 2 MB; a pack 20 MB,
+  1,000 files, 50,000 aliases over all its files; nesting depth and values per
+  file), YAML anchors and aliases refused at the event level, before anything
+  is expanded, then loaded with the safe loader (data only: no tags, no code);
 - every entry is validated by the schema (`schema.py`: types, ranges, enums, id
   characters, lengths), and ids that differ from another only by case or
   Unicode form are refused;
@@ -25,57 +24,20 @@ from pathlib import Path
 from typing import Sequence
 
 import regex
-import yaml
 
+from extractor.rules.files import (MAX_PACK_ALIASES, RuleError, clip, pack_files, parse, read_rule_file, scan,  # noqa: F401 (RuleError: this module's API)
+                                   shown)
 from extractor.rules.lexicon import Entry, Lexicon
 from extractor.rules.patterns import PatternRule, compile_left, compile_right
 from extractor.rules.safe_regex import (BUDGET_SECONDS, MAX_REGEX_LEN, PROBE_SECONDS_PER_LOAD, Prober, UnsafeRegex,
-                                        has_control, static_check)
-from extractor.rules.schema import KINDS, MAX_RULES_PER_KIND, ValidationError
+                                        static_check)
+from extractor.rules.schema import KINDS, ValidationError
 from extractor.rules.units import Unit, UnitTable
 
 BUILTIN_DIR = Path(__file__).parent
 BUILTIN_FILES = ("units.yaml", "metrics.yaml", "datasets.yaml", "patterns.yaml")
 ENV_VAR = "LBX_RULES"
-TOP_KEYS = set(KINDS)
 _FRAGMENT_REF = regex.compile(r"\{\{(\w+)\}\}")
-ALIAS_KEYS = ("aliases", "symbols", "aliases_ci")
-MAX_FILE_BYTES = 2_000_000
-MAX_PACK_BYTES = 20_000_000  # all user rule files of one load together
-MAX_PACK_FILES = 1_000
-MAX_ALIASES_PER_FILE = 20_000
-MAX_PACK_ALIASES = 50_000  # all user rule files of one load together
-MAX_DEPTH = 20  # YAML nesting (a rule file needs 6)
-MAX_NODES_PER_FILE = 400_000
-
-
-class RuleError(Exception):
-    """A rule file that cannot be loaded; str is "FILE:LINE: rule ID: problem"."""
-
-
-_SAFE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's safe loader: same rules, 10x faster
-
-
-class _LineLoader(_SAFE):
-    """Safe loader that records the line of every mapping under "__line__" and of
-    each of its keys under "__lines__" (so errors name the offending key's line)."""
-
-
-def _construct_mapping(loader, node, deep=False):
-    mapping = yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
-    mapping["__lines__"] = {k.value: k.start_mark.line + 1 for k, _ in node.value
-                            if isinstance(k, yaml.ScalarNode)}
-    mapping["__line__"] = node.start_mark.line + 1
-    return mapping
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def _shown(path) -> str:
-    """A path as printed in a message: control characters escaped (one line)."""
-    text = str(path)
-    return text.encode("unicode_escape").decode("ascii") if has_control(text) else text
 
 
 @dataclass
@@ -108,141 +70,27 @@ def rule_dirs_from_env() -> list[Path]:
 
 def load_rules(extra_dirs: Sequence[Path | str] = ()) -> RuleSet:
     builtin = [BUILTIN_DIR / name for name in BUILTIN_FILES]
-    user = _pack_files(extra_dirs)
+    user = pack_files(extra_dirs)
     texts, pack_aliases = {}, 0
     for path in builtin + user:  # every file read and scanned before any is built: the caps cost little
-        texts[path] = _read(path)
-        n_aliases = _scan(path, texts[path])
+        texts[path] = read_rule_file(path)
+        n_aliases = scan(path, texts[path])
         if path in user:
             pack_aliases += n_aliases
             if pack_aliases > MAX_PACK_ALIASES:
-                raise RuleError(f"{_shown(path)}: the rule packs hold over {MAX_PACK_ALIASES} aliases in all "
+                raise RuleError(f"{shown(path)}: the rule packs hold over {MAX_PACK_ALIASES} aliases in all "
                                 f"(limit {MAX_PACK_ALIASES}, counted over every file loaded)")
     merged: dict[str, dict[str, dict]] = {k: {} for k in KINDS}
     folded: dict[str, dict[str, dict]] = {k: {} for k in KINDS}
     digest, prober = hashlib.sha256(), Prober()  # one time budget for all regex probes of this load
     for path, text in texts.items():
         digest.update(path.name.encode() + b"\0" + text.encode() + b"\0")
-        for key, items in _validate(path, _parse(path, text), prober).items():
+        for key, items in _validate(path, parse(path, text), prober).items():
             for item in items:
                 item["__user__"] = path in user
                 _check_lookalike(folded[key], item)
                 merged[key][item["id"]] = item  # later files override earlier ids
     return _build(merged, builtin + user, digest.hexdigest()[:16], prober)
-
-
-def _pack_files(extra_dirs) -> list[Path]:
-    """The user's rule files, with the pack-wide size limits checked before any is read."""
-    files: list[Path] = []
-    for d in extra_dirs:
-        d = Path(d)
-        if d.is_file():
-            files.append(d)
-        elif d.is_dir():
-            found = sorted(p for p in d.iterdir() if p.suffix in (".yaml", ".yml"))
-            files.extend(found[:MAX_PACK_FILES + 1])
-        else:
-            raise RuleError(f"{_shown(d)}: rule pack not found")
-        if len(files) > MAX_PACK_FILES:
-            raise RuleError(f"{_shown(d)}: over {MAX_PACK_FILES} rule files (limit {MAX_PACK_FILES})")
-    total = 0
-    for path in files:
-        try:
-            size = path.stat().st_size
-        except OSError as exc:
-            raise RuleError(f"{_shown(path)}: cannot read rule file ({exc.__class__.__name__})") from None
-        if size > MAX_FILE_BYTES:
-            raise RuleError(f"{_shown(path)}: {size} bytes (a rule file is at most {MAX_FILE_BYTES})")
-        total += size
-        if total > MAX_PACK_BYTES:
-            raise RuleError(f"{_shown(path)}: the rule packs pass {MAX_PACK_BYTES} bytes in all "
-                            f"(limit {MAX_PACK_BYTES})")
-    return files
-
-
-def _read(path: Path) -> str:
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise RuleError(f"{_shown(path)}: cannot read rule file ({exc.__class__.__name__})") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise RuleError(f"{_shown(path)}: over {MAX_FILE_BYTES} bytes (a rule file is at most {MAX_FILE_BYTES})")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise RuleError(f"{_shown(path)}: cannot read rule file (not UTF-8)") from None
-
-
-def _scan(path: Path, text: str) -> int:
-    """Walk the YAML events before anything is built: no anchor or alias (the
-    alias bomb), bounded depth and size. Nothing is expanded here. Returns the
-    number of aliases (items of `aliases`, `symbols`, `aliases_ci` lists)."""
-    nodes = aliases = 0
-    stack: list[list] = []  # per open collection: [is_mapping, expecting_key, last_key, counts_aliases]
-    try:
-        for ev in yaml.parse(text, Loader=_SAFE):
-            kind = type(ev)
-            if kind is yaml.AliasEvent or getattr(ev, "anchor", None) is not None:
-                what = "alias *" if kind is yaml.AliasEvent else "anchor &"
-                raise RuleError(f"{_shown(path)}:{ev.start_mark.line + 1}: YAML {what}{_clip(ev.anchor)}: anchors "
-                                "and aliases are not allowed in rule files (write each value out)")
-            if kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-                stack.pop()
-                continue
-            if not isinstance(ev, yaml.NodeEvent):
-                continue
-            nodes += 1
-            if nodes > MAX_NODES_PER_FILE:
-                raise RuleError(f"{_shown(path)}:{ev.start_mark.line + 1}: over {MAX_NODES_PER_FILE} values in one file")
-            top = stack[-1] if stack else None
-            key = None
-            if top is not None and top[0]:  # in a mapping: a key, or the value of top[2]
-                if top[1] and kind is yaml.ScalarEvent:
-                    top[1], top[2] = False, ev.value
-                    continue
-                top[1], key = True, top[2]
-            elif top is not None and top[3] and kind is yaml.ScalarEvent:
-                aliases += 1
-            if kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
-                if len(stack) >= MAX_DEPTH:
-                    raise RuleError(f"{_shown(path)}:{ev.start_mark.line + 1}: nested over {MAX_DEPTH} levels deep")
-                stack.append([kind is yaml.MappingStartEvent, True, None, key in ALIAS_KEYS])
-    except yaml.YAMLError:
-        return aliases  # _parse reports the syntax error with its line
-    if aliases > MAX_ALIASES_PER_FILE:
-        raise RuleError(f"{_shown(path)}: {aliases} aliases in one file (limit {MAX_ALIASES_PER_FILE})")
-    return aliases
-
-
-def _clip(text, n: int = 40) -> str:
-    text = str(text)
-    return repr(text[:n] + ("..." if len(text) > n else ""))[1:-1]
-
-
-def _parse(path: Path, text: str) -> dict:
-    try:
-        doc = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
-        raise RuleError(f"{_shown(path)}{line}: not valid YAML ({_clip(getattr(exc, 'problem', exc), 120)})") from None
-    if doc is None:
-        return {}
-    if not isinstance(doc, dict):
-        raise RuleError(f"{_shown(path)}:1: a rule file is a mapping with keys {sorted(TOP_KEYS)}")
-    lines = doc.get("__lines__", {})
-    for key, items in doc.items():
-        if key in ("__line__", "__lines__"):
-            continue
-        where = f"{_shown(path)}:{lines.get(key, 1)}"
-        if key not in TOP_KEYS:
-            raise RuleError(f"{where}: unknown top-level key {_clip(key)!r} (expected one of {sorted(TOP_KEYS)})")
-        if not isinstance(items, list):
-            raise RuleError(f"{where}: {key!r} must be a list of rules")
-        if len(items) > MAX_RULES_PER_KIND:
-            raise RuleError(f"{where}: {len(items)} {key} in one file (limit {MAX_RULES_PER_KIND})")
-    return {k: v for k, v in doc.items() if k in TOP_KEYS}
 
 
 def _validate(path: Path, doc: dict, prober: Prober) -> dict[str, list[dict]]:
@@ -253,10 +101,10 @@ def _validate(path: Path, doc: dict, prober: Prober) -> dict[str, list[dict]]:
         model, seen, valid = KINDS[key], set(), []
         for n, item in enumerate(items, 1):
             if not isinstance(item, dict):
-                raise RuleError(f"{_shown(path)}:{doc['__lines__'].get(key, 1)}: {key} #{n}: every rule is a "
+                raise RuleError(f"{shown(path)}:{doc['__lines__'].get(key, 1)}: {key} #{n}: every rule is a "
                                 f"mapping, got {_kind_of(item)}")
             rid = item.get("id")
-            where = f"{_shown(path)}:{item['__line__']}: " + (f"rule '{_clip(rid, 80)}'" if isinstance(rid, str)
+            where = f"{shown(path)}:{item['__line__']}: " + (f"rule '{clip(rid, 80)}'" if isinstance(rid, str)
                                                              else f"{key} #{n}")
             try:
                 entry = model.model_validate(_plain(item)).model_dump(exclude_unset=True)
@@ -268,7 +116,7 @@ def _validate(path: Path, doc: dict, prober: Prober) -> dict[str, list[dict]]:
             entry.update(__line__=item["__line__"], __lines__=item["__lines__"], __source__=str(path))
             if key == "units":
                 for s in entry["surfaces"]:
-                    _check_regex(f"{_shown(path)}:{item['__lines__'].get('surfaces', item['__line__'])}: "
+                    _check_regex(f"{shown(path)}:{item['__lines__'].get('surfaces', item['__line__'])}: "
                                  f"rule {entry['id']!r}", "surfaces", s, prober)
             valid.append(entry)
         out[key] = valid
@@ -310,7 +158,7 @@ def _describe(model, item: dict, where: str, exc: ValidationError) -> str:
     elif err["type"] == "missing":
         msg = "required key missing"
     elif err["type"] not in ("value_error",) and not isinstance(err.get("input"), (dict, list)):
-        msg += f" (got {_clip(repr(err.get('input')), 60)})"
+        msg += f" (got {clip(repr(err.get('input')), 60)})"
     elif isinstance(err.get("input"), (dict, list)) and err["type"].endswith("_type"):
         msg += f" (got {_kind_of(err['input'])})"
     where = where.replace(f":{item['__line__']}: ", f":{line}: ", 1)
@@ -323,8 +171,8 @@ def _check_lookalike(seen: dict[str, dict], item: dict) -> None:
     key = unicodedata.normalize("NFKC", item["id"]).casefold()
     other = seen.get(key)
     if other is not None and other["id"] != item["id"]:
-        raise RuleError(f"{_shown(item['__source__'])}:{item['__line__']}: rule {item['id']!r}: id differs from "
-                        f"{other['id']!r} ({_shown(other['__source__'])}:{other['__line__']}) only by case or "
+        raise RuleError(f"{shown(item['__source__'])}:{item['__line__']}: rule {item['id']!r}: id differs from "
+                        f"{other['id']!r} ({shown(other['__source__'])}:{other['__line__']}) only by case or "
                         "Unicode form")
     seen[key] = item
 
@@ -391,11 +239,11 @@ def _expand(item: dict, fragments: dict[str, str], prober: Prober) -> dict:
         if key not in item:
             continue
         line = item.get("__lines__", {}).get(key, item.get("__line__", "?"))
-        where = f"{_shown(item['__source__'])}:{line}: rule {item['id']!r}"
+        where = f"{shown(item['__source__'])}:{line}: rule {item['id']!r}"
 
         def sub(m, key=key, where=where):
             if m.group(1) not in fragments:
-                raise RuleError(f"{where}: {key}: uses unknown fragment {{{{{_clip(m.group(1))}}}}}")
+                raise RuleError(f"{where}: {key}: uses unknown fragment {{{{{clip(m.group(1))}}}}}")
             return f"(?:{fragments[m.group(1)]})"
         out[key] = _FRAGMENT_REF.sub(sub, str(item[key]))
         _check_regex(where, key, out[key], prober)
