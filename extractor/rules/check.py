@@ -90,7 +90,7 @@ def check_unit_example(rules: RuleSet, example: dict) -> str | None:
 
 def run_checks(rules: RuleSet, only: list[Path] | None = None) -> Iterator[Outcome]:
     """Every example of every rule (of the files in `only`, if given)."""
-    wanted = {str(p) for p in only} if only else None
+    wanted = {str(p) for p in only} if only is not None else None  # [] (a pack without files): nothing
     for section in ("units", "metrics", "datasets", "exclude", "accept"):
         for item in rules.raw.get(section, []):
             source = item.get("__source__", "")
