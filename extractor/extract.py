@@ -30,7 +30,7 @@ from extractor.text.sentences import split_sentences
 
 MAX_ABSTRACT_CHARS = 100_000  # longer "abstracts" are cut here: no real abstract is this long
 _DATASET_PHRASE = regex.compile(
-    r"\b(?:on|in|for|at)\s+(?:the\s+)?((?:[A-Z][\w\-.+]*[\s-]){0,3}[A-Z][\w\-.+]*)\s+"
+    r"\b(?:on|in|for|at|over|across)\s+(?:the\s+)?((?:[A-Z][\w\-.+]*[\s-]){0,3}[A-Z][\w\-.+]*)\s+"
     r"(?:dataset|benchmark|corpus|suite|challenge|leaderboard)s?\b")
 
 

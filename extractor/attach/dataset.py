@@ -19,12 +19,14 @@ _LEADS_TO = regex.compile(r"[^,;()]{0,50}?\b(?:on|in|for|at|across|over|of|from|
                           r"(?:[\w\-]+\s+){0,3}?|\s*(?:\(\s*)?", regex.IGNORECASE)
 # Another number between a number and a dataset: the dataset is that number's ("by 4.2
 # points on average and recall from 71.3 to 78.9 on MS MARCO"). "top-1" is not a number here.
-_OTHER_NUMBER = regex.compile(r"(?<![\w-])\d+(?:\.\d+)?(?![\w-])")
+_OTHER_NUMBER = regex.compile(r"(?<![\w@-])\d+(?:\.\d+)?(?![\w-])")  # not the 10 of "nDCG@10"
 
 
 def _another_measurement(ctx, lo: int, hi: int) -> bool:
     """Another number with a metric of its own stands between lo and hi."""
     return bool(_OTHER_NUMBER.search(ctx.text, lo, hi)) and any(lo <= m.start and m.end <= hi for m in ctx.metrics)
+_JUST_BEFORE = regex.compile(r"\s+(?:by|of)\s+(?:(?:up\s+to|about|around|over|nearly|almost|only|roughly)\s+)?",
+                            regex.IGNORECASE)
 _SPLIT_WORD = r"(?:test[\s-]dev|test[\s-]std|test[\s-]clean|test[\s-]other|dev[\s-]clean|dev[\s-]other|validation|val|test|dev|train)"
 # "the nuScenes validation and test split(s)", "LibriSpeech test-clean and test-other"
 _SPLIT_LIST = regex.compile(rf"[\s-]*({_SPLIT_WORD}(?:\s*,\s*{_SPLIT_WORD})*\s*,?\s+(?:and|&)\s+{_SPLIT_WORD})\b"
@@ -94,6 +96,9 @@ def attach_dataset(mention, ctx, metric_mention=None, group_end=None):
         for d in datasets:
             if 0 <= metric_mention.start - d.end <= 1:  # "GSM8K accuracy", "ImageNet top-1 accuracy"
                 return dataset_name(d, text), d.entry, "dataset named with the metric", dataset_span(d, text)
+    for d in datasets:  # "on GPQA by 3.8 points and on AIME by 2.1 points": each its own
+        if d.end <= mention.start and _JUST_BEFORE.fullmatch(text, d.end, mention.start):
+            return dataset_name(d, text), d.entry, "dataset named just before 'by N'", dataset_span(d, text)
     for d in datasets:
         if mention.end <= d.start <= mention.end + RIGHT_REACH and not _BLOCK.search(text, mention.end, d.start) \
                 and not _another_measurement(ctx, tail, d.start) \
@@ -131,7 +136,7 @@ _SHAPED_TOKEN = (r"(?:[A-Z][a-z0-9]*[A-Z][\w]*|[A-Z]{2,}[\w]*|[A-Z][a-z]+\d[\w]*
                  r"(?:[-.][\w]+)*")
 _QUALIFIER = r"(?:\s(?:\d{4}|v\d[\w.]*|Verified|Hard|Easy|Lite|Pro|Mini|Full|Plus|Diamond|Challenge|Test|test|val|dev))?"
 _SHAPED = regex.compile(
-    rf"\b(on|in|across|over|at)\s+(?:the\s+|both\s+|all\s+)?(?:(?:challenging|popular|standard|public|recent|"
+    rf"\b(on|in|across|at)\s+(?:the\s+|both\s+|all\s+)?(?:(?:challenging|popular|standard|public|recent|"
     rf"widely[\s-]used|large[\s-]scale|real[\s-]world)\s+)?((?<![\w-]){_SHAPED_TOKEN}{_QUALIFIER})(?![\w-])")
 _SHAPED_NEXT = regex.compile(rf"\s*(?:,\s*(?:and\s+|or\s+)?|\s(?:and|or|&)\s+)((?<![\w-]){_SHAPED_TOKEN}{_QUALIFIER})(?![\w-])")
 _NOT_DATASET_NEXT = regex.compile(r"[\s-]+(?:model|models|backbone|architecture|network|networks|layer|layers|"

@@ -211,12 +211,16 @@ _INTRODUCED = regex.compile(
     r"([A-Z][\w\-+]*(?:\s+[A-Z][\w\-+]*){0,3})(?=\s*(?:[,(:]|\s(?:that|which|to|for|as|in|with)\b))")
 
 
+_INTRODUCED_AS_DATA = regex.compile(
+    r"\s*(?:\([^()]{1,20}\)\s*)?,?\s*(?:(?:a|an|the|our)\s+)?(?:[\w-]+\s+){0,3}?"
+    r"(?:benchmark|dataset|data\s+set|corpus|suite|test\s?bed|leaderboard|collection)s?\b", regex.IGNORECASE)
+
+
 def _score_introduced_phrases(abstract: str, known: set[str], scores: dict, presented: set) -> None:
     for m in _INTRODUCED.finditer(abstract, timeout=1.0):
         name = m.group(1)
-        if name.split()[0] in _CAPITALIZED_WORDS or name in GENERIC_ACRONYMS or name in WELL_KNOWN_MODELS \
-                or name in ORGANIZATIONS or _PLURAL_FAMILY.fullmatch(name):
-            continue
+        if name.split()[0] in _CAPITALIZED_WORDS or _generic(name, frozenset()) or _INTRODUCED_AS_DATA.match(abstract, m.end()):
+            continue  # "we introduce FooBench, a benchmark of ...": the paper's data set, not its method
         repeated = abstract.count(name) > 1
         scores[name] = scores.get(name, 0) + 3 + 2 * repeated
         presented.add(name)
