@@ -133,3 +133,26 @@ def test_parenthesized_lists_pair_numbers_with_their_names():
 def test_member_with_a_change_cue_gives_the_list_its_kind():
     rows = _extract("Better decoding", "The decoder yields gains of up to 2~3 BLEU over beam search.")
     assert sorted((r.value, r.kind) for r in rows) == [(2.0, "delta"), (3.0, "delta")]
+
+
+def test_relative_clause_gives_the_number_to_its_owner():
+    rows = _extract("Budgeted reasoning",
+                    "Our controller reaches 60.1% on MathArena. Compared to QuillMath-7B, which scores 52.4% on "
+                    "MathArena, it is also faster. A strong baseline that achieves 48.0% is far behind.")
+    by_value = {r.value: r for r in rows}
+    assert (by_value[52.4].method, by_value[52.4].role) == ("QuillMath-7B", "baseline")
+    assert by_value[48.0].role == "baseline" and by_value[48.0].method_text == "strong baseline"
+    assert by_value[60.1].role == "proposed"
+
+
+def test_on_dataset_by_points_binds_each_dataset_to_its_number():
+    rows = _extract("Lean reasoning", "It improves accuracy on GPQA-Diamond by 3.8 points and on MathArena by 2.1 points.")
+    assert {(r.value, r.dataset_text) for r in rows} == {(3.8, "GPQA-Diamond"), (2.1, "MathArena")}
+
+
+def test_a_benchmark_introduced_by_the_paper_is_not_its_method():
+    rows = _extract("JudgeSuite: A Benchmark for Evaluating Judges",
+                    "We introduce JudgeSuite, a benchmark of human-annotated comparisons. The best open model "
+                    "agrees with humans in 58.9% of cases.")
+    assert rows and all(r.method != "JudgeSuite" for r in rows)
+    assert all(r.dataset == "JudgeSuite" for r in rows)

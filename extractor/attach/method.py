@@ -379,6 +379,14 @@ _CLAUSE_VERB = regex.compile(r"\b(?:achiev|obtain|reach|attain|improv|outperform
                              r"lead|beat|exceed|deliver|rais|increas|reduc|decreas|lower|cut)\w*\b", regex.IGNORECASE)
 
 
+# "Compared to FooNet, which scores 55.5%", "a strong baseline that achieves 42.9 F1":
+# the number of a relative clause belongs to the name the clause hangs on.
+_RELATIVE_OWNER = regex.compile(
+    r"(?<![\w-])([A-Z][\w.\-+]*(?:[\s-][A-Z0-9][\w.\-+]*){0,3}|(?:a|an|the)\s+[a-z][\w\s-]{2,40}?),?\s+"
+    r"(?:which|that|who)\s+(?:\w+ly\s+)?(?:only\s+)?(?:achiev|obtain|reach|scor|gets?|attain|yield|perform|is\s+at)\w*\s+"
+    r"(?:(?:an?|the)\s+)?(?:[\w@-]+\s+){0,3}?(?:of\s+|at\s+)?(?:only\s+|about\s+|around\s+|nearly\s+)?$")
+
+
 def _in_reference_clause(ctx, mention) -> bool:
     """A score after "compared to / than / vs. / relative to" with no result verb
     between is the reference's ("..., compared to an MRR of 0.33 by X")."""
@@ -401,6 +409,15 @@ def _whose(mention, decision, ctx, paper_name: str | None):
     baseline = decision.pattern is not None and decision.pattern.role == "baseline"
     if _PRIOR_NEAR.search(text, max(ctx.start, mention.start - 90), mention.start):
         return "prior state of the art", "baseline", "a previous result named just before the number"
+    rel = _RELATIVE_OWNER.search(text, max(ctx.start, mention.start - 120), mention.start, timeout=1.0)
+    if rel is not None:
+        name = rel.group(1)
+        if name[:1].isupper() and not _generic(name, ctx.known_names) and name not in _CAPITALIZED_WORDS:
+            if paper_name and (name in paper_name or paper_name in name):
+                return paper_name, "proposed", "the paper's method, owner of a relative clause"
+            return name, "baseline", "owner of the relative clause holding the number ('X, which scores N')"
+        if _REFERENCE_START.search(name) and not _WE.search(name):
+            return "baseline", "baseline", "unnamed owner of the relative clause holding the number"
     verb = _SUBJECT_VERB.search(text, ctx.start, mention.start)
     subject = text[ctx.start:verb.start() if verb else mention.start]
     if not baseline and _SUBJECT_BASELINE.search(subject) and not _WE.search(subject):
