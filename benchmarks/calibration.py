@@ -123,6 +123,31 @@ def rankable_row(r: Row) -> bool:
     return r.fields["kind"] == "score" and bool(r.fields["dataset"]) and bool(r.fields["metric"])
 
 
+def board_lines(rows: list[Row], probs: list[float], worthy_gold: int) -> list[str]:
+    """What the leaderboards make of the rows: over every benchmark of benchmarks(),
+    the ranked rows, the fraction right, and the gold scores ranked and right."""
+    if not rows:
+        return []
+    import pandas as pd
+
+    from extractor.leaderboard import benchmarks, leaderboard
+
+    df = pd.DataFrame([{**r.fields, "confidence": p, "notes": None} for r, p in zip(rows, probs)])
+    right = {(r.fields["paper_id"], r.fields["start"]): r.right for r in rows}
+    lines = ["", "| leaderboards | ranked rows | fraction right | gold scores ranked and right |",
+             "| --- | --- | --- | --- |"]
+    boards = benchmarks(df)
+    settings = [("every plausible row", {"include_low_confidence": True})]
+    settings += [(f"confidence >= {c}{' (default)' if c == RANK_THRESHOLD else ''}", {"threshold": c})
+                 for c in sorted({*THRESHOLDS, RANK_THRESHOLD})]
+    for label, kwargs in settings:
+        ranked = [right[(p, s)] for d, m in zip(boards["dataset"], boards["metric"])
+                  for p, s in zip(*leaderboard(df, d, m, **kwargs)[["paper_id", "start"]].T.values)]
+        lines.append(f"| {label} | {len(ranked)} | {sum(ranked) / max(1, len(ranked)):.2f} "
+                     f"| {sum(ranked)} / {worthy_gold} ({sum(ranked) / max(1, worthy_gold):.2f}) |")
+    return lines
+
+
 def fraction(rows: list[Row]) -> str:
     return f"{sum(r.right for r in rows) / len(rows):.2f}" if rows else "-"
 
@@ -149,7 +174,9 @@ def table_lines(name: str, rows: list[Row], probs: list[float], worthy_gold: int
         rankable = [r for r in sel if rankable_row(r)]
         kept = sum(r.right for r in rankable)
         lines.append(f"| >= {c}{' (leaderboard)' if c == RANK_THRESHOLD else ''} | {len(sel)} | {fraction(sel)} "
-                     f"| {len(rankable)} | {fraction(rankable)} | {kept} / {worthy_gold} ({kept / max(1, worthy_gold):.2f}) |")
+                     f"| {len(rankable)} | {fraction(rankable)} "
+                     f"| {kept} / {worthy_gold} ({kept / max(1, worthy_gold):.2f}) |")
+    lines += board_lines(rows, probs, worthy_gold)
     lines += ["", f"Brier score: pattern confidence {brier([r.pattern_confidence for r in rows], rows):.3f}, "
                   f"model {brier(probs, rows):.3f} (always {right / max(1, len(rows)):.2f}: "
                   f"{brier([right / max(1, len(rows))] * len(rows), rows):.3f})", ""]

@@ -43,13 +43,16 @@ class ConfidenceModel:
         self.weights = dict(weights)
         own = sorted({f for _, f in self.notes} - {IGNORED, *ROW_FEATURES})
         self.names = ["bias", *ROW_FEATURES, *own, "note_other"]
+        self._seen: dict[str, str] = {}
 
     def note_feature(self, note: str) -> str:
-        low = note.lower()
-        for prefix, feature in self.notes:
-            if low.startswith(prefix):
-                return feature
-        return "note_other"
+        found = self._seen.get(note)
+        if found is None:
+            low = note.lower()
+            found = next((f for p, f in self.notes if low.startswith(p)), "note_other")
+            if len(self._seen) < 10_000:  # notes are a few dozen fixed strings (plus names in a few)
+                self._seen[note] = found
+        return found
 
     def features(self, *, pattern_confidence: float, rule: str, kind: str, unit: str | None,
                  metric: str | None, metric_in_lexicon: bool, dataset: str | None, method: str | None,

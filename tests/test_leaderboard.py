@@ -180,6 +180,8 @@ def test_an_open_range_bounds_one_side(monkeypatch):
 
     real = lb_module.metric_info.__wrapped__
     monkeypatch.setattr(lb_module, "metric_info", lambda name: real(name)[:3] + (1.0, None))
-    df = pd.DataFrame([row("p1", "A", "WikiText-103", "perplexity", 0.5), row("p2", "B", "WikiText-103", "perplexity", 18.3)])
+    df = pd.DataFrame([row("p1", "A", "WikiText-103", "perplexity", 0.5),
+                       row("p2", "B", "WikiText-103", "perplexity", 18.3)])
     assert list(leaderboard(df, "WikiText-103", "perplexity")["method"]) == ["B"]
-    assert flagged(df, "WikiText-103", "perplexity")["reason"].iloc[0] == "0.5 is outside the range of perplexity (>= 1)"
+    assert flagged(df, "WikiText-103", "perplexity")["reason"].iloc[0] == \
+        "0.5 is outside the range of perplexity (>= 1)"
