@@ -160,7 +160,7 @@ def _datasets_in(text: str, s: int, e: int, rules: RuleSet, tokens, metrics=()) 
         if not any(a < y and x < b for x, y in taken):
             entry = Entry("phrase:" + m.group(1), m.group(1), "dataset", "text", {})
             found.append(Mention(entry, a, b, m.group(1)))
-    for a, b, name, prep in shaped_datasets(text, s, e, _not_a_dataset_name):
+    for a, b, name, prep in shaped_datasets(text, s, e, _not_a_dataset_name, [d.end for d in found]):
         if not any(a < y and x < b for x, y in taken):
             taken.append((a, b))
             found.append(Mention(Entry("shape:" + name, name, "dataset", "text", {"prep": prep}), a, b, name))

@@ -91,7 +91,9 @@ def _align_groups(mentions, decisions, fields: list[Fields | None], ctx) -> None
         strongest = fields[max(idx, key=lambda i: fields[i].strength)]
         for i in idx:
             f = fields[i]
-            if f.strength < strongest.strength:
+            # "82.2% accuracy and 58.6% robustness": a member's own metric right after it stays
+            own = f.metric_span is not None and 0 <= f.metric_span[0] - mentions[i].end <= 2
+            if f.strength < strongest.strength and not own:
                 f.metric, f.entry, f.strength = strongest.metric, strongest.entry, strongest.strength
                 f.metric_span = strongest.metric_span
                 f.notes[0] = "metric shared by the list"

@@ -144,8 +144,9 @@ def attach_metric(mention, decision, ctx) -> MetricChoice:
         cands.append(MetricChoice(best.entry.name, best.entry, "metric earlier in the clause",
                                   1.5 - 1 * _generic(best.entry), best))
     g = _GENERIC_IN.match(text, mention.end, ctx.end)
-    if g and g.group(1).lower() not in _STOP_GENERIC:
-        cands.append(MetricChoice(g.group(1), None, "noun after 'increase in'", 1.2, span=g.span(1)))
+    span = noun_phrase(text, g.start(1), ctx.end) if g else None  # "a reduction in search time", whole
+    if span and text[span[0]:span[1]].lower() not in _STOP_GENERIC:
+        cands.append(MetricChoice(text[span[0]:span[1]], None, "noun after 'increase in'", 1.2, span=span))
     g = _GENERIC_BEFORE.search(text, max(ctx.start, mention.start - 80), mention.start)
     if g and g.group(1).split()[0].lower() not in _STOP_GENERIC:
         cands.append(MetricChoice(g.group(1), None, "object of the change verb", 1.0, span=g.span(1)))
