@@ -75,7 +75,8 @@ NotExamples = Annotated[list[Sentence], Field(max_length=MAX_EXAMPLES)]
 
 
 class Strict(BaseModel):
-    """No unknown key, no coercion; text fields refuse control, line-break and bidi characters."""
+    """No unknown key, no coercion; one-line text (names, aliases, tasks...) refuses control,
+    line-break and bidi characters."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
