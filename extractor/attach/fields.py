@@ -18,6 +18,7 @@ from extractor.attach.method import attach_method
 from extractor.attach.metric import attach_metric
 
 _TO = regex.compile(r"\s*to\s*")
+_OWN_METRIC_GAP = regex.compile(r"\s*(?:(?:for|in|on)\s+)?(?:the\s+)?")  # "11.6% for robustness"
 Span = tuple[int, int] | None
 
 
@@ -92,7 +93,8 @@ def _align_groups(mentions, decisions, fields: list[Fields | None], ctx) -> None
         for i in idx:
             f = fields[i]
             # "82.2% accuracy and 58.6% robustness": a member's own metric right after it stays
-            own = f.metric_span is not None and 0 <= f.metric_span[0] - mentions[i].end <= 2
+            own = f.metric_span is not None and f.metric_span[0] >= mentions[i].end and \
+                _OWN_METRIC_GAP.fullmatch(ctx.text, mentions[i].end, f.metric_span[0]) is not None
             if f.strength < strongest.strength and not own:
                 f.metric, f.entry, f.strength = strongest.metric, strongest.entry, strongest.strength
                 f.metric_span = strongest.metric_span
