@@ -15,7 +15,7 @@ import regex
 
 from extractor.attach.dataset import aligned_datasets, attach_dataset, dataset_name, dataset_span
 from extractor.attach.method import attach_method
-from extractor.attach.metric import attach_metric
+from extractor.attach.metric import attach_metric, printed_metric_span
 
 _TO = regex.compile(r"\s*to\s*")
 _OWN_METRIC_GAP = regex.compile(r"\s*(?:(?:for|in|on)\s+)?(?:the\s+)?")  # "11.6% for robustness"
@@ -75,7 +75,8 @@ def attach_all(mentions, decisions, ctx, own_name: str | None, own_long: str | N
         fields.append(Fields(
             metric=choice.name, dataset=dataset, method=method, role=role,
             notes=[choice.why, why_d, why_r], entry=choice.entry, strength=choice.strength,
-            metric_span=choice.span, dataset_span=d_span, method_span=m_span,
+            metric_span=printed_metric_span(ctx.text, choice.span, ctx.start, ctx.end),
+            dataset_span=d_span, method_span=m_span,
             method_long=own_long if own_name is not None and method == own_name else None))
     _align_groups(mentions, decisions, fields, ctx)
     return fields

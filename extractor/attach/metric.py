@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import regex
 
-from extractor.text.phrases import noun_phrase, quality_noun
+from extractor.text.phrases import CLOSED_CLASS, noun_phrase, quality_noun
 
 RIGHT_REACH = 45  # characters after the number where a metric still belongs to it
 LEFT_REACH = 110
@@ -77,6 +77,29 @@ _FOR_IN = regex.compile(r"\s*(?:points?\s+)?(?:for|in)\s+(?=[a-z])")
 _CHANGE_NOUNS = frozenset("""improvement improvements gain gains increase increases reduction reductions decrease
 decreases drop drops boost boosts rise speedup speedups margin margins point points lead advantage relative
 absolute times fold""".split())
+
+
+_WORD_BEFORE = regex.compile(r"([a-z][a-z-]*)[ ]$")
+_COMPARATIVE_ALIAS = regex.compile(r"(?:faster|slower|quicker|cheaper)$", regex.IGNORECASE)
+
+
+def printed_metric_span(text: str, span: tuple[int, int] | None, lo: int, hi: int) -> tuple[int, int] | None:
+    """The metric's words as the sentence prints them, qualifiers included:
+    "standard accuracy" for the lexicon's "accuracy", "training speed" in "50x
+    faster training speed". Up to two open-class words before the metric; after
+    a comparative ("faster"), the noun phrase it governs."""
+    if span is None:
+        return None
+    start, end = span
+    if _COMPARATIVE_ALIAS.search(text, start, end):
+        after = noun_phrase(text, end + 1, hi) if text[end:end + 1] == " " else None
+        return after if after is not None else span
+    for _ in range(2):
+        w = _WORD_BEFORE.search(text, max(lo, start - 30), start)
+        if w is None or w.group(1) in CLOSED_CLASS or w.group(1).endswith("ly"):
+            break
+        start = w.start(1)
+    return (start, end)
 
 
 def _phrase_after(text: str, mention, end: int) -> list[MetricChoice]:
