@@ -21,6 +21,7 @@ from extractor.classify import Decision, classify, grammar_reject
 from extractor.confidence import row_confidence
 from extractor.quantities import normalize_value
 from extractor.result import Result
+from extractor.settings import detect_setting
 from extractor.rules.lexicon import Entry, Mention, tokenize
 from extractor.rules.loader import RuleSet
 from extractor.sources.paper import Paper
@@ -268,5 +269,6 @@ def _result(paper, rules, abstract, omap, mention, decision, s, e, f: Fields) ->
         url=paper.url,
         metric_text=printed(f.metric_span), dataset_text=printed(f.dataset_span),
         method_text=printed(f.method_span) or f.method_long,
+        setting=detect_setting(abstract, omap.to_original(s), omap.to_original(e), start, end, rules),
         notes=f.notes,
     )

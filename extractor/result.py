@@ -41,4 +41,5 @@ class Result:
     metric_text: str | None = None
     dataset_text: str | None = None
     method_text: str | None = None
+    setting: str | None = None  # the evaluation setting ("5-shot", "linear probe"): extractor/settings.py
     notes: list[str] = field(default_factory=list)  # why fields were chosen (for `lbx rules explain`)

@@ -43,6 +43,7 @@ SCHEMA = pa.schema([
     _field("metric_text", pa.string(), "The metric as printed in the abstract ('top-1 acc.'), beside the canonical `metric`; null where no metric is named."),
     _field("dataset_text", pa.string(), "The dataset as printed in the abstract ('IN-1k'), beside the canonical `dataset`; null where none is named."),
     _field("method_text", pa.string(), "The method as printed in the abstract (its long form where the paper defines one), beside `method`; null for unnamed methods."),
+    _field("setting", pa.string(), "Evaluation setting the number was obtained under ('5-shot', 'linear probe', 'semi-supervised; 250 labels', 'adversarial (AutoAttack)', 'label noise 40%'), from rules/settings.yaml; null where none is stated."),
     _field("kind", pa.string(), "'score' (an absolute value), 'delta' (a change against a reference) or 'ratio' (a multiplicative factor).", False),
     _field("value", pa.float64(), "The number exactly as printed, never rescaled ('26.90%' -> 26.9, '15x' -> 15).", False),
     _field("value_text", pa.string(), "Surface of the number with its unit, exactly as in the abstract.", False),

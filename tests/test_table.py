@@ -25,7 +25,7 @@ from extractor.table import (
 
 FIELD_ORDER = [
     "paper_id", "title", "source", "published", "url", "method", "role", "task", "dataset", "metric",
-    "metric_text", "dataset_text", "method_text",
+    "metric_text", "dataset_text", "method_text", "setting",
     "kind", "value", "value_text", "unit", "value_norm", "unit_norm", "higher_is_better",
     "evidence", "start", "end", "rule", "confidence", "extractor_version",
 ]
