@@ -16,7 +16,7 @@ import regex
 from extractor import __version__
 from extractor.attach.dataset import dataset_from_title, shaped_datasets
 from extractor.attach.fields import Fields, attach_all, is_efficiency
-from extractor.attach.method import KNOWN_NOT_DATASETS, concept_short_forms, long_form, paper_method
+from extractor.attach.method import concept_short_forms, long_form, paper_method
 from extractor.classify import Decision, classify, grammar_reject
 from extractor.confidence import row_confidence
 from extractor.quantities import normalize_value
@@ -43,8 +43,8 @@ class Context:
     patterns or the cue patterns settle never needs them, and the look-up is the
     costliest step of the engine."""
 
-    __slots__ = ("text", "start", "end", "known_names", "previous_datasets", "own_name", "_rules", "_metrics",
-                 "_datasets")
+    __slots__ = ("text", "start", "end", "known_names", "previous_datasets", "own_name", "vocab", "_rules",
+                 "_metrics", "_datasets")
 
     def __init__(self, text: str, start: int, end: int, rules: RuleSet):
         self.text, self.start, self.end, self._rules = text, start, end, rules
@@ -53,6 +53,7 @@ class Context:
         self.known_names: set[str] = set()  # surfaces of metrics and datasets: never a method
         self.previous_datasets: list[Mention] = []  # of the sentence before ("on A, B and C. ... respectively")
         self.own_name: str | None = None  # the paper's method: never its dataset
+        self.vocab = rules.vocab  # the attach step's word lists (rules/attach.yaml)
 
     def _look_up(self) -> None:
         words = tokenize(self.text, self.start, self.end)  # this sentence's words, for both lexicons
@@ -123,10 +124,10 @@ def explain_paper(paper: Paper, rules: RuleSet) -> list[Explained]:
     tokens = tokenize(text)  # only abstracts with results get here
     all_datasets = rules.datasets.find(text, tokens=tokens)
     known = {m.text for m in all_datasets} | {m.text for m in rules.metrics.find(text, tokens=tokens)} \
-        | concept_short_forms(paper.title, text)
+        | concept_short_forms(paper.title, text, rules.vocab)
     only = {m.entry.name for m in all_datasets}
     default_dataset = next(iter(only)) if len(only) == 1 else dataset_from_title(paper.title)
-    own_name = paper_method(paper.title, text, known)
+    own_name = paper_method(paper.title, text, known, rules.vocab)
     own_long = long_form(own_name, text)
     out: list[Explained] = []
     for k, s, e, mentions, decisions, ctx in sentences:
@@ -161,7 +162,9 @@ def _datasets_in(text: str, s: int, e: int, rules: RuleSet, tokens, metrics=()) 
         if not any(a < y and x < b for x, y in taken):
             entry = Entry("phrase:" + m.group(1), m.group(1), "dataset", "text", {})
             found.append(Mention(entry, a, b, m.group(1)))
-    for a, b, name, prep in shaped_datasets(text, s, e, _not_a_dataset_name, [d.end for d in found]):
+    not_names = lambda name: _not_a_dataset_name(name, rules.vocab)  # noqa: E731
+    for a, b, name, prep in shaped_datasets(text, s, e, not_names, rules.vocab.not_dataset_next,
+                                            [d.end for d in found]):
         if not any(a < y and x < b for x, y in taken):
             taken.append((a, b))
             found.append(Mention(Entry("shape:" + name, name, "dataset", "text", {"prep": prep}), a, b, name))
@@ -169,10 +172,10 @@ def _datasets_in(text: str, s: int, e: int, rules: RuleSet, tokens, metrics=()) 
     return found
 
 
-def _not_a_dataset_name(name: str) -> bool:
+def _not_a_dataset_name(name: str, vocab) -> bool:
     """Models, organisations and kinds of things have dataset-like shapes too."""
     head = regex.split(r"[-\s]", name, maxsplit=1)[0]
-    return any(n in KNOWN_NOT_DATASETS for n in (name, head))
+    return name in vocab.not_names or head in vocab.not_names
 
 
 # "by 18% (ResNet) and 40% (DQN)", "82% (CIFAR-10) and 32% (ImageNet, top-5)": a

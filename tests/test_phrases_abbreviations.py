@@ -45,7 +45,7 @@ def test_no_definition_where_none(text):
     ("fewer GPU hours, while matching", 6, "GPU hours"),
 ])
 def test_noun_phrase_cut(text, start, phrase):
-    span = noun_phrase(text, start, len(text))
+    span = noun_phrase(text, start, len(text), RULES.vocab.closed_class)
     assert (text[span[0]:span[1]] if span else None) == phrase
 
 

@@ -17,7 +17,7 @@ def _cases(section: str):
             yield pytest.param(item, ex, id=f"{item['id']}[{i}]")
 
 
-@pytest.mark.parametrize("rule,example", list(_cases("accept")) + list(_cases("exclude")))
+@pytest.mark.parametrize("rule,example", list(_cases("accept")) + list(_cases("exclude")) + list(_cases("words")))
 def test_pattern_example(rule, example):
     failure = check_pattern_example(RULES, example)
     assert failure is None, f"{rule['id']}: {example['text']!r}: {failure}"

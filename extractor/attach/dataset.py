@@ -155,15 +155,15 @@ _SHAPED = regex.compile(
     rf"widely[\s-]used|large[\s-]scale|real[\s-]world)\s+)?((?<![\w-]){_SHAPED_TOKEN}{_QUALIFIER})(?![\w-])")
 _SHAPED_NEXT = regex.compile(rf"\s*(?:\([^()]{{1,30}}\)\s*)?(?:,\s*(?:and\s+|or\s+)?|\s(?:and|or|&)\s+)"
                              rf"((?<![\w-]){_SHAPED_TOKEN}{_QUALIFIER})(?![\w-])")
-_NOT_DATASET_NEXT = regex.compile(r"[\s-]+(?:model|models|backbone|architecture|network|networks|layer|layers|"
-                                  r"loss|attack|attacks|GPU|GPUs|cores?|hardware|framework|library)\b", regex.IGNORECASE)
 
 
-def shaped_datasets(text: str, lo: int, hi: int, not_names, after=()) -> list[tuple[int, int, str, str]]:
+
+def shaped_datasets(text: str, lo: int, hi: int, not_names, not_next, after=()) -> list[tuple[int, int, str, str]]:
     """(start, end, name, preposition) of name-shaped objects of "on / in / across /
     at" in text[lo:hi], with the names listed after them ("on A, B and C") or after
     a known dataset ending at one of `after`. `not_names` says whether a name is a
-    known model, organisation or kind of thing."""
+    known model, organisation or kind of thing; `not_next` matches the words after
+    a name that make it a model or a tool ("backbone", "GPUs")."""
     out: list[tuple[int, int, str, str]] = []
     starts = [(m.span(2), m.group(1).lower()) for m in _SHAPED.finditer(text, lo, hi, timeout=1.0)]
     for end in after:  # the names listed after a known one: "on ImageNet-C (+8.1%), Stylized-ImageNet (+6.7%)"
@@ -173,7 +173,7 @@ def shaped_datasets(text: str, lo: int, hi: int, not_names, after=()) -> list[tu
     for (a, b), prep in starts:
         while True:
             name = text[a:b]
-            if not not_names(name) and not _NOT_DATASET_NEXT.match(text, b):
+            if not not_names(name) and not not_next.match(text, b):
                 out.append((a, b, name, prep))
             nxt = _SHAPED_NEXT.match(text, b, hi)
             if nxt is None:

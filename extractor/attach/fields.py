@@ -75,7 +75,7 @@ def attach_all(mentions, decisions, ctx, own_name: str | None, own_long: str | N
         fields.append(Fields(
             metric=choice.name, dataset=dataset, method=method, role=role,
             notes=[choice.why, why_d, why_r], entry=choice.entry, strength=choice.strength,
-            metric_span=printed_metric_span(ctx.text, choice.span, ctx.start, ctx.end),
+            metric_span=printed_metric_span(ctx.text, choice.span, ctx.start, ctx.end, ctx.vocab.closed_class),
             dataset_span=d_span, method_span=m_span,
             method_long=own_long if own_name is not None and method == own_name else None))
     _align_groups(mentions, decisions, fields, ctx)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import regex
 
+from extractor.rules.vocabulary import Vocabulary
 from extractor.text.abbreviations import find_definitions
 from extractor.text.phrases import noun_phrase
 
@@ -29,10 +30,6 @@ _SUBJECT_BASELINE = regex.compile(r"\b(?:baselines?|previous|prior|former|existi
 # The words that name a reference without a proper name, as printed: "a strong
 # baseline", "a recent transformer-based approach", "human performance",
 # "previous fingerprints" ("an AUC of 0.63 by previous fingerprints").
-_REFERENCE_START = regex.compile(
-    r"(?<![\w-])(?<!\b(?:our|Our|we|We)\s+)(?:previous|prior|former|existing|competing|recent|strong|strongest|best|"
-    r"standard|vanilla|conventional|original|full-precision|humans?|state[\s-]of[\s-]the[\s-]art|SOTA|baselines?)(?![\w-])",
-    regex.IGNORECASE)
 _REFERENCE_AFTER = regex.compile(r"\s*(?:%|\w+)?\s*(?:by|of|for|from)\s+(?:the\s+)?")
 OURS = "(ours)"
 
@@ -76,41 +73,10 @@ _INTRO = regex.compile(
     r"\bour\s+(?:[\w\-]+\s+){0,2}?(?:framework|method|model|approach|architecture|system|algorithm|agent|"
     r"network|technique|pipeline|module)s?)[\s,:]+(?:(?:a|an|the|our|new|novel|simple|first)\s+)*"
     r"(?:[\w\-]+[\s,]+){0,6}?$", regex.IGNORECASE)
-_TASK_TAIL = regex.compile(
-    r"\b(?:Analysis|Learning|Detection|Segmentation|Classification|Recognition|Generation|Translation|"
-    r"Answering|Retrieval|Estimation|Prediction|Reasoning|Understanding|Tracking|Synthesis|Summari[sz]ation|"
-    r"Captioning|Completion|Pre-?training|Training|Extraction|Model(?:l)?ing|Inference|Evaluation|Search)\s*\($",
-    regex.IGNORECASE)
 _DATASET_TITLE = regex.compile(r"\b(?:dataset|corpus|benchmark|test\s?bed|suite|challenge|leaderboard)s?\b",
                                regex.IGNORECASE)
 _DATASET_NEXT = regex.compile(r"[\s-]+(?:dataset|benchmark|corpus|data|test|split|suite)s?\b", regex.IGNORECASE)
-# Published models a paper builds on or compares with; a paper's own method only when
-# its title says so ("CLIP: ..." is caught by the title rule before this list applies).
-WELL_KNOWN_MODELS = frozenset("""
-CLIP BERT RoBERTa DeBERTa XLNet ELECTRA ALBERT DistilBERT T5 mT5 BART GPT GPT-2 GPT-3 GPT-3.5 GPT-4 GPT-4o
-ChatGPT InstructGPT Codex LLaMA LLaMA-2 Llama Llama-2 Llama-3 Mistral Mixtral Qwen Gemini PaLM PaLM-2 Claude
-Vicuna Alpaca OPT BLOOM Falcon Phi ResNet ResNets ViT DeiT Swin EfficientNet MobileNet YOLO DETR SAM DINO
-DINOv2 MAE BEiT Whisper HuBERT Stable Diffusion SDXL DALL-E Imagen NeRF U-Net UNet VGG AlexNet
-""".split())
-ORGANIZATIONS = frozenset("""
-OpenAI DeepMind Google Meta Microsoft NVIDIA Nvidia Anthropic Apple Amazon IBM Baidu Alibaba Tencent
-ByteDance Huawei HuggingFace MIT CMU UC USC NYU ETH EPFL KAIST AWS GitHub arXiv ArXiv
-""".split())
-# Acronyms that name a kind of thing, not a paper's method.
-GENERIC_ACRONYMS = frozenset("""
-AI ML NLP CV RL LLM LLMs LM LMs VLM VLMs MLLM MLLMs CNN CNNs RNN RNNs GNN GNNs DNN DNNs MLP GPU GPUs TPU
-CPU API APIs SOTA SoTA QA VQA ASR TTS MT NMT OCR IoU AUC ROC FID BLEU WER CER SGD GAN GANs VAE VAEs
-URL HTML JSON PDF RGB RGBD LiDAR IMU SQL ViT ViTs BERT GPT LLaMA TL DR USA US EU UK NeRF NeRFs MoE
-KL KD OOD ID IID HPC FLOPs PEFT LoRA RAG CoT ICL SFT RLHF DPO PPO MDP POMDP IL BC LMM LMMs
-PRM PRMs ORM SVD PCA BoN SOTA AD DL
-""".split())
-
-
-# Names with a dataset's shape that are not data sets.
-KNOWN_NOT_DATASETS = WELL_KNOWN_MODELS | ORGANIZATIONS | GENERIC_ACRONYMS
-
-
-def _name_candidates(title: str, abstract: str, known: set[str]) -> list[tuple[int, str]]:
+def _name_candidates(title: str, abstract: str, known: set[str], vocab: Vocabulary) -> list[tuple[int, str]]:
     """Name-like tokens scored by how the text presents them: defined in
     parentheses, introduced by "we propose", printed in the title, repeated."""
     scores: dict[str, int] = {}
@@ -118,11 +84,11 @@ def _name_candidates(title: str, abstract: str, known: set[str]) -> list[tuple[i
     tasks: set[str] = set()  # short forms of tasks: never the paper's method unless it introduces them
     for m in _NAME_TOKEN.finditer(abstract):
         name = m.group(1)
-        if _generic(name, known) or _DATASET_NEXT.match(abstract, m.end()):
+        if _generic(name, known, vocab) or _DATASET_NEXT.match(abstract, m.end()):
             continue
         score = scores.get(name, 0) + 1
         before = abstract[max(0, m.start() - 80):m.start()]
-        if before.endswith("(") and abstract[m.end():m.end() + 1] == ")" and _TASK_TAIL.search(before):
+        if before.endswith("(") and abstract[m.end():m.end() + 1] == ")" and vocab.task_tail.search(before):
             tasks.add(name)
             continue  # "Aspect-based Sentiment Analysis (ABSA)" names a task, not a method
         if before.endswith("(") and abstract[m.end():m.end() + 1] == ")" and \
@@ -137,15 +103,15 @@ def _name_candidates(title: str, abstract: str, known: set[str]) -> list[tuple[i
         scores[name] = score
     for name in tasks:
         scores.pop(name, None)
-    _score_definitions(title, abstract, known, scores, presented)
-    _score_introduced_phrases(abstract, known, scores, presented)
+    _score_definitions(title, abstract, known, scores, presented, vocab)
+    _score_introduced_phrases(abstract, scores, presented, vocab)
     prefix = _TITLE_NAME.match(title)
     title_names = set(_TITLE_WORDS.findall(title)) | {m.group(1) for m in _NAME_TOKEN.finditer(title)}
     for name in list(scores):
         if name in title_names:
             scores[name] += 2
             presented.add(name)
-        if prefix and _abbreviates(name, prefix.group(1)) and not _TASK_TAIL.search(prefix.group(1) + " ("):
+        if prefix and _abbreviates(name, prefix.group(1)) and not vocab.task_tail.search(prefix.group(1) + " ("):
             scores[name] += 4  # "Nested Hierarchical Transformer: ..." and NesT in the abstract
             presented.add(name)
     return sorted(((v, k) for k, v in scores.items() if k in presented), reverse=True)
@@ -164,41 +130,42 @@ def _title_overlap(long_form: str, title: str) -> float:
     return sum(w in in_title for w in words) / len(words)
 
 
-def _titles_it(long_form: str, title: str) -> bool:
+def _titles_it(long_form: str, title: str, vocab: Vocabulary) -> bool:
     """The title names what the long form names. A task's long form ("...
     Classification", "... Training") counts only as the title's head ("Smooth
     Adversarial Training: ..."), since titles name their task too ("... for
     Few-Shot Classification")."""
-    if _TASK_TAIL.search(long_form + " ("):
+    if vocab.task_tail.search(long_form + " ("):
         return title.lower().startswith(long_form.lower())
     return _title_overlap(long_form, title) >= 0.6
 
 
-def _score_definitions(title: str, abstract: str, known: set[str], scores: dict, presented: set) -> None:
+def _score_definitions(title: str, abstract: str, known: set[str], scores: dict, presented: set,
+                       vocab: Vocabulary) -> None:
     """A short form the paper defines for what it introduces ("we propose
     low-rank adaptive label smoothing (LORAS)") or for its title's phrase is the
     paper's name, whatever the case of its long form and even where a lexicon
     knows the letters for something else."""
     for d in find_definitions(abstract):
         name = d.short
-        if not _NAME_TOKEN.fullmatch(name) or _generic(name, known - {name}) or _DATASET_NEXT.match(abstract, d.end + 1):
+        if not _NAME_TOKEN.fullmatch(name) or _generic(name, known - {name}, vocab) or _DATASET_NEXT.match(abstract, d.end + 1):
             continue
         intro = _INTRO.search(abstract[max(0, d.start - 90):d.start] + " ") is not None
-        overlap = _titles_it(d.long, title)
+        overlap = _titles_it(d.long, title, vocab)
         if intro or overlap:
             scores[name] = scores.get(name, 0) + 3 + 2 * intro + 2 * overlap
             presented.add(name)
 
 
-def concept_short_forms(title: str, abstract: str) -> set[str]:
+def concept_short_forms(title: str, abstract: str, vocab: Vocabulary) -> set[str]:
     """Short forms the abstract defines for a task or a concept, not for what it
     introduces: "zero-shot learning (ZSL)", "Semi-Supervised Object Detection (SS-OD)", "Neural
     Architecture Search (NAS)". They are never a method's name."""
     out = set()
     for d in find_definitions(abstract):
-        if _INTRO.search(abstract[max(0, d.start - 90):d.start] + " ") or _titles_it(d.long, title):
+        if _INTRO.search(abstract[max(0, d.start - 90):d.start] + " ") or _titles_it(d.long, title, vocab):
             continue
-        if _TASK_TAIL.search(d.long + " ("):
+        if vocab.task_tail.search(d.long + " ("):
             out.add(d.short)
     return out
 
@@ -216,10 +183,10 @@ _INTRODUCED_AS_DATA = regex.compile(
     r"(?:benchmark|dataset|data\s+set|corpus|suite|test\s?bed|leaderboard|collection)s?\b", regex.IGNORECASE)
 
 
-def _score_introduced_phrases(abstract: str, known: set[str], scores: dict, presented: set) -> None:
+def _score_introduced_phrases(abstract: str, scores: dict, presented: set, vocab: Vocabulary) -> None:
     for m in _INTRODUCED.finditer(abstract, timeout=1.0):
         name = m.group(1)
-        if name.split()[0] in _CAPITALIZED_WORDS or _generic(name, frozenset()) or _INTRODUCED_AS_DATA.match(abstract, m.end()):
+        if name.split()[0] in _CAPITALIZED_WORDS or _generic(name, frozenset(), vocab) or _INTRODUCED_AS_DATA.match(abstract, m.end()):
             continue  # "we introduce FooBench, a benchmark of ...": the paper's data set, not its method
         repeated = abstract.count(name) > 1
         scores[name] = scores.get(name, 0) + 3 + 2 * repeated
@@ -255,13 +222,13 @@ def _abbreviates(name: str, phrase: str) -> bool:
     return len(used) >= 2
 
 
-def _generic(name: str, known: set[str]) -> bool:
-    """Kinds of things, not names: LLMs, PRMs, CNN; and names the lexicons know."""
-    return (name in GENERIC_ACRONYMS or name in known or name in ORGANIZATIONS or name in WELL_KNOWN_MODELS
+def _generic(name: str, known: set[str], vocab: Vocabulary) -> bool:
+    """Kinds of things, not names: LLMs, PRMs, CNN (attach.yaml's lists); and names the lexicons know."""
+    return (name in known or name in vocab.not_names
             or _PLURAL_FAMILY.fullmatch(name) is not None or "rightarrow" in name)  # ResNets, LLMs
 
 
-def paper_method(title: str, abstract: str, known: set[str] = frozenset()) -> str | None:
+def paper_method(title: str, abstract: str, known: set[str], vocab: Vocabulary) -> str | None:
     """The name of the paper's own method.
 
     A one-word title prefix ("ViTPose++: ...") is the name. Otherwise the best
@@ -275,14 +242,14 @@ def paper_method(title: str, abstract: str, known: set[str] = frozenset()) -> st
         name = None
     if name and " " not in name and name not in known:
         return name
-    cands = _name_candidates(title, abstract, known)
+    cands = _name_candidates(title, abstract, known, vocab)
     if cands and cands[0][0] >= 3:
         return cands[0][1]
     if name and (" " not in name or name.lower() in abstract.lower()):  # a catchy title phrase is a name only if reused
         return name
     for rx in (_NAMED, _OURS, _PROPOSE_NAME):
         m = rx.search(abstract)
-        if m and not _generic(m.group(1), known):
+        if m and not _generic(m.group(1), known, vocab):
             return m.group(1)
     return None
 
@@ -316,10 +283,10 @@ def subject_name(ctx, mention, known: set[str]) -> str | None:
     if _WE.search(subject):
         return None
     owner = _POSSESSIVE.search(text, clause_start, mention.start)
-    if owner and not _generic(owner.group(1), known) and owner.group(1) not in _CAPITALIZED_WORDS:
+    if owner and not _generic(owner.group(1), known, ctx.vocab) and owner.group(1) not in _CAPITALIZED_WORDS:
         return owner.group(1)  # "Twins' accuracy dropping from ...", "RveRNet's F1 score was ..."
     names = [m.group(1) for m in _SUBJECT_TOKEN.finditer(text, clause_start, verb.end())
-             if not _generic(m.group(1), known) and not _DATASET_NEXT.match(text, m.end())
+             if not _generic(m.group(1), known, ctx.vocab) and not _DATASET_NEXT.match(text, m.end())
              and _ACTS.match(text, m.end())]
     return names[-1] if names else None
 
@@ -342,20 +309,20 @@ def _reference_words(mention, ctx) -> tuple[int, int] | None:
     text = ctx.text
     after = _REFERENCE_AFTER.match(text, mention.end, ctx.end)
     if after:
-        m = _REFERENCE_START.match(text, after.end(), ctx.end)
+        m = ctx.vocab.reference_start.match(text, after.end(), ctx.end)
         if m:
-            return _phrase_from(text, m.start(), ctx.end)
+            return _phrase_from(text, m.start(), ctx.end, ctx.vocab)
     clause_start = max(ctx.start, text.rfind(";", ctx.start, mention.start) + 1)
     start, prev_end = None, -2
-    for m in _REFERENCE_START.finditer(text, clause_start, mention.start, timeout=1.0):
+    for m in ctx.vocab.reference_start.finditer(text, clause_start, mention.start, timeout=1.0):
         if m.start() - prev_end > 1:  # "prior state-of-the-art": one run of reference words
             start = m.start()
         prev_end = m.end()
-    return _phrase_from(text, start, mention.start) if start is not None else None
+    return _phrase_from(text, start, mention.start, ctx.vocab) if start is not None else None
 
 
-def _phrase_from(text: str, start: int, end: int) -> tuple[int, int]:
-    span = noun_phrase(text, start, end, max_words=5)
+def _phrase_from(text: str, start: int, end: int, vocab: Vocabulary) -> tuple[int, int]:
+    span = noun_phrase(text, start, end, vocab.closed_class, max_words=5)
     return span if span is not None else (start, start)
 
 
@@ -412,11 +379,11 @@ def _whose(mention, decision, ctx, paper_name: str | None):
     rel = _RELATIVE_OWNER.search(text, max(ctx.start, mention.start - 120), mention.start, timeout=1.0)
     if rel is not None:
         name = rel.group(1)
-        if name[:1].isupper() and not _generic(name, ctx.known_names) and name not in _CAPITALIZED_WORDS:
+        if name[:1].isupper() and not _generic(name, ctx.known_names, ctx.vocab) and name not in _CAPITALIZED_WORDS:
             if paper_name and (name in paper_name or paper_name in name):
                 return paper_name, "proposed", "the paper's method, owner of a relative clause"
             return name, "baseline", "owner of the relative clause holding the number ('X, which scores N')"
-        if _REFERENCE_START.search(name) and not _WE.search(name):
+        if ctx.vocab.reference_start.search(name) and not _WE.search(name):
             return "baseline", "baseline", "unnamed owner of the relative clause holding the number"
     verb = _SUBJECT_VERB.search(text, ctx.start, mention.start)
     subject = text[ctx.start:verb.start() if verb else mention.start]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import regex
 
-from extractor.text.phrases import CLOSED_CLASS, noun_phrase, quality_noun
+from extractor.text.phrases import noun_phrase, quality_noun
 
 RIGHT_REACH = 45  # characters after the number where a metric still belongs to it
 LEFT_REACH = 110
@@ -73,17 +73,15 @@ def _generic(entry) -> bool:
 _COMPARATIVE = regex.compile(r"\s*(?:times\s+)?(fewer|less|lower|higher|more|greater|smaller|larger|cheaper)\s+",
                              regex.IGNORECASE)
 _FOR_IN = regex.compile(r"\s*(?:points?\s+)?(?:for|in)\s+(?=[a-z])")
-# Nouns of the change itself, not of what changed: "a 5% improvement".
-_CHANGE_NOUNS = frozenset("""improvement improvements gain gains increase increases reduction reductions decrease
-decreases drop drops boost boosts rise speedup speedups margin margins point points lead advantage relative
-absolute times fold""".split())
+
 
 
 _WORD_BEFORE = regex.compile(r"([a-z][a-z-]*)[ ]$")
 _COMPARATIVE_ALIAS = regex.compile(r"(?:faster|slower|quicker|cheaper)$", regex.IGNORECASE)
 
 
-def printed_metric_span(text: str, span: tuple[int, int] | None, lo: int, hi: int) -> tuple[int, int] | None:
+def printed_metric_span(text: str, span: tuple[int, int] | None, lo: int, hi: int,
+                        closed: frozenset[str]) -> tuple[int, int] | None:
     """The metric's words as the sentence prints them, qualifiers included:
     "standard accuracy" for the lexicon's "accuracy", "training speed" in "50x
     faster training speed". Up to two open-class words before the metric; after
@@ -92,29 +90,29 @@ def printed_metric_span(text: str, span: tuple[int, int] | None, lo: int, hi: in
         return None
     start, end = span
     if _COMPARATIVE_ALIAS.search(text, start, end):
-        after = noun_phrase(text, end + 1, hi) if text[end:end + 1] == " " else None
+        after = noun_phrase(text, end + 1, hi, closed) if text[end:end + 1] == " " else None
         return after if after is not None else span
     for _ in range(2):
         w = _WORD_BEFORE.search(text, max(lo, start - 30), start)
-        if w is None or w.group(1) in CLOSED_CLASS or w.group(1).endswith("ly"):
+        if w is None or w.group(1) in closed or w.group(1).endswith("ly"):
             break
         start = w.start(1)
     return (start, end)
 
 
-def _phrase_after(text: str, mention, end: int) -> list[MetricChoice]:
+def _phrase_after(text: str, mention, end: int, vocab) -> list[MetricChoice]:
     """Open-vocabulary metrics: the noun phrase a comparison governs after the
     number, one introduced by "for"/"in", or one printed right after it."""
     out = []
     c = _COMPARATIVE.match(text, mention.end, end)
     if c:
-        span = noun_phrase(text, c.end(), end)
+        span = noun_phrase(text, c.end(), end, vocab.closed_class)
         if span is not None:
             words = text[span[0]:span[1]]
             quality = quality_noun(words) if c.group(1).lower() in ("more", "less") else None
             if quality:
                 out.append(MetricChoice(quality, None, f"quality of 'N {c.group(1)} {words}'", 2.4, span=span))
-            elif words.split()[0].lower() not in _CHANGE_NOUNS:
+            elif words.split()[0].lower() not in vocab.change_nouns:
                 out.append(MetricChoice(words, None, f"noun phrase after 'N {c.group(1)}'", 2.4, span=span))
         return out
     for rx, why, strength in ((_FOR_IN, "noun phrase after 'N for/in'", 1.3), (None, "noun phrase after the number", 0.9)):
@@ -126,11 +124,11 @@ def _phrase_after(text: str, mention, end: int) -> list[MetricChoice]:
             at = m.end()
         elif not text.startswith(" ", at):
             continue
-        span = noun_phrase(text, at, end)
+        span = noun_phrase(text, at, end, vocab.closed_class)
         if span is None:
             continue
         words = text[span[0]:span[1]]
-        if words[0].islower() and words.split()[0] not in _CHANGE_NOUNS:
+        if words[0].islower() and words.split()[0] not in vocab.change_nouns:
             out.append(MetricChoice(words, None, why, strength, span=span))
             break
     return out
@@ -169,17 +167,17 @@ def attach_metric(mention, decision, ctx) -> MetricChoice:
         cands.append(MetricChoice(best.entry.name, best.entry, "metric earlier in the clause",
                                   1.5 - 1 * _generic(best.entry), best))
     g = _GENERIC_IN.match(text, mention.end, ctx.end)
-    span = noun_phrase(text, g.start(1), ctx.end) if g else None  # "a reduction in search time", whole
+    span = noun_phrase(text, g.start(1), ctx.end, ctx.vocab.closed_class) if g else None  # "a reduction in search time", whole
     if span and text[span[0]:span[1]].lower() not in _STOP_GENERIC:
         cands.append(MetricChoice(text[span[0]:span[1]], None, "noun after 'increase in'", 1.2, span=span))
     g = _GENERIC_BEFORE.search(text, max(ctx.start, mention.start - 80), mention.start)
     if g and g.group(1).split()[0].lower() not in _STOP_GENERIC:
         cands.append(MetricChoice(g.group(1), None, "object of the change verb", 1.0, span=g.span(1)))
     g = _SHARE_OF.match(text, mention.end, ctx.end)
-    share = noun_phrase(text, g.end(), ctx.end) if g and mention.unit == "%" else None
+    share = noun_phrase(text, g.end(), ctx.end, ctx.vocab.closed_class) if g and mention.unit == "%" else None
     if share and text[share[0]:share[1]].split()[0].lower() not in _STOP_GENERIC:
         cands.append(MetricChoice(text[share[0]:share[1]], None, "'N% of its X'", 1.1, span=share))
-    cands.extend(_phrase_after(text, mention, ctx.end))
+    cands.extend(_phrase_after(text, mention, ctx.end, ctx.vocab))
     if _PERFORMS.search(text, max(ctx.start, mention.start - 40), mention.start):
         cands.append(MetricChoice("performance", None, "'performs at N'", 1.0))
     if mention.unit in _UNIT_DEFAULT:

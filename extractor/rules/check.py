@@ -2,8 +2,8 @@
 for the test suite, so that a rule pack a user writes is held to the built-ins'
 standard.
 
-Patterns: each example sentence must yield the records listed (matched on the
-fields given) or nothing when `yields: []`; an accept pattern must itself accept
+Patterns and the attach step's word lists: each example sentence must yield the
+records listed (matched on the fields given) or nothing when `yields: []`; an accept pattern must itself accept
 a number in at least one of its examples. Metrics and datasets: the lexicon must
 find the entry in each example and not in its `not_examples`. Units: the number
 grammar must read the value and unit given.
@@ -39,14 +39,15 @@ def _fold(s) -> str:
     return re.sub(r"[^0-9a-z]+", "", str(s).lower())
 
 
-def run_sentence(rules: RuleSet, text: str):
+def run_sentence(rules: RuleSet, text: str, title: str = "Example"):
     from extractor.extract import extract_paper  # the engine imports the rules package
 
-    return extract_paper(Paper("example", "Example", text, "rules"), rules)
+    return extract_paper(Paper("example", title, text, "rules"), rules)
 
 
 def check_pattern_example(rules: RuleSet, example: dict) -> str | None:
-    results = run_sentence(rules, example["text"])
+    """Also the check of a word list's examples, which may give the paper's title."""
+    results = run_sentence(rules, example["text"], example.get("title") or "Example")
     expected = example.get("yields", [])
     if not expected:
         if results:
@@ -91,7 +92,7 @@ def check_unit_example(rules: RuleSet, example: dict) -> str | None:
 def run_checks(rules: RuleSet, only: list[Path] | None = None) -> Iterator[Outcome]:
     """Every example of every rule (of the files in `only`, if given)."""
     wanted = {str(p) for p in only} if only is not None else None  # [] (a pack without files): nothing
-    for section in ("units", "metrics", "datasets", "exclude", "accept"):
+    for section in ("units", "metrics", "datasets", "exclude", "accept", "words"):
         for item in rules.raw.get(section, []):
             source = item.get("__source__", "")
             if wanted is not None and source not in wanted:
@@ -99,7 +100,7 @@ def run_checks(rules: RuleSet, only: list[Path] | None = None) -> Iterator[Outco
             where = dict(section=section, rule_id=item["id"], source=source, line=item.get("__line__", 0))
             for ex in item.get("examples") or []:
                 shown = ex if isinstance(ex, str) else ex.get("text", "")
-                if section in ("accept", "exclude"):
+                if section in ("accept", "exclude", "words"):
                     failure = check_pattern_example(rules, ex)
                 elif section == "units":
                     failure = check_unit_example(rules, ex)

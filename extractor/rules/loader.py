@@ -28,6 +28,8 @@ import regex
 from extractor.rules.files import (MAX_PACK_ALIASES, RuleError, clip, pack_files, parse, read_rule_file, scan,  # noqa: F401 (RuleError: this module's API)
                                    shown)
 from extractor.rules.lexicon import Entry, Lexicon
+from extractor.rules.vocabulary import Vocabulary
+from extractor.rules.vocabulary import build as build_vocabulary
 from extractor.rules.patterns import PatternRule, compile_left, compile_right
 from extractor.rules.safe_regex import (BUDGET_SECONDS, MAX_REGEX_LEN, PROBE_SECONDS_PER_LOAD, Prober, UnsafeRegex,
                                         static_check)
@@ -35,7 +37,7 @@ from extractor.rules.schema import KINDS, ValidationError
 from extractor.rules.units import Unit, UnitTable
 
 BUILTIN_DIR = Path(__file__).parent
-BUILTIN_FILES = ("units.yaml", "metrics.yaml", "datasets.yaml", "patterns.yaml")
+BUILTIN_FILES = ("units.yaml", "metrics.yaml", "datasets.yaml", "patterns.yaml", "attach.yaml")
 ENV_VAR = "LBX_RULES"
 _FRAGMENT_REF = regex.compile(r"\{\{(\w+)\}\}")
 
@@ -50,6 +52,7 @@ class RuleSet:
     hash: str
     files: list[Path] = field(default_factory=list)
     raw: dict[str, list[dict]] = field(default_factory=dict)  # entries as loaded, for tools and tests
+    vocab: Vocabulary = field(default_factory=Vocabulary)  # the attach step's word lists (attach.yaml)
     _by_family: dict = field(default_factory=dict, repr=False)
 
     def patterns_for(self, family: str) -> tuple[list[PatternRule], list[PatternRule]]:
@@ -118,6 +121,9 @@ def _validate(path: Path, doc: dict, prober: Prober) -> dict[str, list[dict]]:
                 for s in entry["surfaces"]:
                     _check_regex(f"{shown(path)}:{item['__lines__'].get('surfaces', item['__line__'])}: "
                                  f"rule {entry['id']!r}", "surfaces", s, prober)
+            if key == "settings":  # a setting cue is a regex like any other: same checks at load
+                _check_regex(f"{shown(path)}:{item['__lines__'].get('pattern', item['__line__'])}: "
+                             f"rule {entry['id']!r}", "pattern", entry["pattern"], prober)
             valid.append(entry)
         out[key] = valid
     return out
@@ -212,7 +218,8 @@ def _build(merged: dict[str, dict[str, dict]], files: list[Path], digest: str, p
     accept = [_pattern(_expand(i, fragments, prober), "accept") for i in ordered(merged["accept"].values())]
     exclude = [_pattern(_expand(i, fragments, prober), "exclude") for i in ordered(merged["exclude"].values())]
     raw = {k: list(v.values()) for k, v in merged.items()}
-    return RuleSet(unit_table, metrics, datasets, accept, exclude, digest, files, raw)
+    return RuleSet(unit_table, metrics, datasets, accept, exclude, digest, files, raw,
+                   vocab=build_vocabulary(merged.get("words", {}).values()))
 
 
 def _lexicon(items, kind: str, ci_key: str, cs_keys: tuple[str, ...]) -> Lexicon:

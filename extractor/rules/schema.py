@@ -23,6 +23,7 @@ from extractor.result import ROLES
 from extractor.rules.lexicon import MAX_WORDS, tokenize
 from extractor.rules.patterns import UNIT_FAMILIES
 from extractor.rules.safe_regex import MAX_REGEX_LEN, has_control
+from extractor.rules.vocabulary import USES as VOCABULARY_USES
 
 __all__ = ["KINDS", "Rule", "ValidationError", "reference_tables"]
 
@@ -195,6 +196,58 @@ class FragmentRule(Strict):
     examples: Annotated[list[Sentence], Field(max_length=MAX_EXAMPLES)] = Field(default=[], description="optional")
 
 
+class WordExample(PatternExample):
+    title: _text(300) = Field(default="Example", description="the paper's title (the method can come from it)")
+
+
+class WordListRule(Rule):
+    use: Literal[VOCABULARY_USES] = Field(description="the attach step's vocabulary the words join")
+    words: Aliases = Field(min_length=1, description="the words (names case-sensitive, the others lower-case)")
+    why: _text(500) = Field(description="what the list is for")
+    examples: Annotated[list[WordExample], Field(min_length=1, max_length=MAX_EXAMPLES)] = Field(
+        description="{text, title, yields: [{value, ...}]}: sentences the list decides")
+
+
+class SettingExample(Strict):
+    """A sentence, the number in it (its first occurrence), and the setting it must get."""
+
+    text: Sentence
+    number: _text(40) = Field(description="the number as printed in text (its first occurrence)")
+    setting: _text(200) | None = Field(description="the setting detected for that number; null for none")
+
+
+class SettingRule(Rule):
+    group: _text(40) = Field(description="what the setting is about (shots, supervision, attack...); one per group")
+    pattern: Regex = Field(description="regex of the cue, matched case-insensitively; named groups fill `setting`")
+    setting: _text(200) = Field(description="the setting written, with {group} filled from the match ('{k}-shot')")
+    examples: Annotated[list[SettingExample], Field(min_length=1, max_length=MAX_EXAMPLES)] = Field(
+        description="{text, number, setting}; setting: null where the rule must not fire")
+
+
+class BenchmarkMetric(Strict):
+    metric: Name = Field(description="canonical metric of the benchmark")
+    aliases: Aliases = Field(default=[], description="metric names that mean it on this dataset only")
+
+
+class BenchmarkExample(Strict):
+    dataset: Name
+    metric: Name
+    benchmark: Annotated[list[Name], Field(min_length=2, max_length=2)] = Field(
+        description="[dataset, metric] the row's benchmark must be")
+
+
+class BenchmarkRule(Rule):
+    dataset: Name = Field(description="canonical dataset of the benchmark")
+    aliases: Aliases = Field(default=[], description="dataset names that are the same benchmark (case-insensitive)")
+    splits: Annotated[list[_text(40)], Field(max_length=MAX_LIST)] = Field(
+        default=[], description="split words that may follow the name ('val', 'test-dev')")
+    task: _text(100) | None = Field(default=None, description="the task of the benchmark")
+    metrics: Annotated[list[BenchmarkMetric], Field(max_length=MAX_LIST)] = Field(
+        default=[], description="metric aliases scoped to this dataset ({metric, aliases})")
+    examples: Annotated[list[BenchmarkExample], Field(min_length=1, max_length=MAX_EXAMPLES)] = Field(
+        description="{dataset, metric, benchmark: [dataset, metric]}")
+
+
 # The one registry of rule-file kinds: top-level key -> model of one entry.
 KINDS: dict[str, type[BaseModel]] = {
     "units": UnitRule,
@@ -203,6 +256,9 @@ KINDS: dict[str, type[BaseModel]] = {
     "fragments": FragmentRule,
     "exclude": ExcludeRule,
     "accept": AcceptRule,
+    "words": WordListRule,
+    "settings": SettingRule,
+    "benchmarks": BenchmarkRule,
 }
 
 

@@ -5,42 +5,31 @@ hit rate by 6.5%": what a result measures is often a noun phrase nobody put in
 a lexicon. English marks where such a phrase ends with a small, closed set of
 words (determiners, prepositions, conjunctions, auxiliaries, a few adverbs and
 verbs) and with punctuation and numbers, so a phrase is the run of open-class
-words from a starting point up to the first of those.
+words from a starting point up to the first of those. The words themselves are
+rule data (`extractor/rules/attach.yaml`, `use: closed_class`).
 """
 from __future__ import annotations
 
 import regex
 
-CLOSED_CLASS = frozenset("""
-a an the this that these those its their our his her my your each every any some all both either neither no
-than then on in at of for with without by from to into onto over under across among between through per via
-toward towards against within beyond after before during upon about around compared relative versus vs
-and or nor but while whereas although though because since so yet as if when where which who whom whose what
-is are was were be been being am has have had do does did can could will would shall should may might must
-not only also even just still very more most less least much many few fewer further respectively overall
-averaged up down out off it they them we us he she one ones
-using used use uses achieve achieves achieved achieving reach reaches reached obtain obtains obtained
-improve improves improved improving reduce reduces reduced reducing outperform outperforms outperforming
-gives give gave giving leads lead led yields yield yielded shows show showed shown brings bring brought
-lose loses lost incur incurs incurred suffer suffers suffered perform performs performed remain remains
-degrade degrades degraded fall falls fell
-""".split())
 _WORD = regex.compile(r"[A-Za-z][A-Za-z0-9]*(?:[\-/'][A-Za-z0-9]+)*")
 _GAP = regex.compile(r"[ \t]+|[ \t]*-[ \t]*")  # what may stand between two words of one phrase
 
 MAX_WORDS = 4
 
 
-def noun_phrase(text: str, pos: int, end: int, max_words: int = MAX_WORDS) -> tuple[int, int] | None:
+def noun_phrase(text: str, pos: int, end: int, closed: frozenset[str],
+                max_words: int = MAX_WORDS) -> tuple[int, int] | None:
     """The span of the noun phrase starting at `pos` (after optional spaces), or
-    None when the first word is closed-class or no word starts there."""
+    None when the first word is closed-class or no word starts there. `closed` is
+    the closed-class word list (lower-case; `attach.yaml`'s closed_class)."""
     i = pos
     while i < end and text[i] == " ":
         i += 1
     start, last_end, n = i, None, 0
     while n < max_words:
         m = _WORD.match(text, i, end)
-        if m is None or m.group().lower() in CLOSED_CLASS:
+        if m is None or m.group().lower() in closed:
             break
         last_end, n = m.end(), n + 1
         gap = _GAP.match(text, m.end(), end)
