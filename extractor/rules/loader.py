@@ -37,7 +37,7 @@ from extractor.rules.schema import KINDS, ValidationError
 from extractor.rules.units import Unit, UnitTable
 
 BUILTIN_DIR = Path(__file__).parent
-BUILTIN_FILES = ("units.yaml", "metrics.yaml", "datasets.yaml", "patterns.yaml", "attach.yaml")
+BUILTIN_FILES = ("units.yaml", "metrics.yaml", "datasets.yaml", "patterns.yaml", "attach.yaml", "settings.yaml", "benchmarks.yaml")
 ENV_VAR = "LBX_RULES"
 _FRAGMENT_REF = regex.compile(r"\{\{(\w+)\}\}")
 
