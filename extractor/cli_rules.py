@@ -153,8 +153,13 @@ def explain(sentence, paper_id, input_path, title, rule_dirs):
             console.print(f"    -> metric={r.metric!r} dataset={r.dataset!r} method={r.method!r} role={r.role} "
                           f"value_norm={r.value_norm} {r.unit_norm or ''} confidence={r.confidence}")
             console.print(f"       span {r.start}:{r.end} {escape(repr(r.value_text))}")
-            for why in e.notes:
-                console.print(f"       because: {escape(why)}")
+            printed = {"metric": r.metric_text, "dataset": r.dataset_text, "method": r.method_text}
+            for i, why in enumerate(e.notes):  # [metric, dataset, method, then list pairings]
+                field = ("metric", "dataset", "method")[i] if i < 3 else "list"
+                words = f" (printed {printed[field]!r})" if field in printed and printed[field] else ""
+                console.print(f"       {field}: {escape(why)}{escape(words)}")
+            if r.setting:
+                console.print(f"       setting: {escape(r.setting)}")
 
 
 @rules.command()

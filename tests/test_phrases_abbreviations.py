@@ -156,3 +156,14 @@ def test_a_benchmark_introduced_by_the_paper_is_not_its_method():
                     "agrees with humans in 58.9% of cases.")
     assert rows and all(r.method != "JudgeSuite" for r in rows)
     assert all(r.dataset == "JudgeSuite" for r in rows)
+
+
+def test_explain_names_how_each_field_was_found():
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-m", "extractor", "rules", "explain",
+                          "FooNet reaches 71.2% top-1 accuracy on BarBench-Hard."],
+                         capture_output=True, text=True, timeout=120).stdout
+    assert "metric: metric printed after the number (printed 'top-1 accuracy')" in out
+    assert "dataset: dataset named after the number (printed 'BarBench-Hard')" in out
+    assert "method: " in out
