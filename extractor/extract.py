@@ -122,8 +122,9 @@ def explain_paper(paper: Paper, rules: RuleSet) -> list[Explained]:
     if not any(d.accepted for *_, decisions, _ in sentences for d in decisions):
         return [Explained(m, d, None, []) for _, _, _, ms, ds, _ in sentences for m, d in zip(ms, ds)]
     tokens = tokenize(text)  # only abstracts with results get here
-    all_datasets = rules.datasets.find(text, tokens=tokens)
-    known = {m.text for m in all_datasets} | {m.text for m in rules.metrics.find(text, tokens=tokens)} \
+    all_metrics = rules.metrics.find(text, tokens=tokens)
+    all_datasets = _datasets_in(text, 0, len(text), rules, tokens, all_metrics)
+    known = {m.text for m in all_datasets if not m.entry.id.startswith("shape:")} | {m.text for m in all_metrics} \
         | concept_short_forms(paper.title, text, rules.vocab)
     only = {m.entry.name for m in all_datasets}
     default_dataset = next(iter(only)) if len(only) == 1 else dataset_from_title(paper.title)

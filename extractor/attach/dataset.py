@@ -146,13 +146,14 @@ def dataset_from_title(title: str) -> str | None:
 # CamelCase ("HellaSwag"), capitals ("GPQA"), digits or versions ("AIME 2025",
 # "CIFAR-10"), benchmark suffixes ("FooBench", "LongEval", "WikiQA", "-1K"),
 # optionally a qualifier word printed after it ("Verified", "Hard", "test").
-_SHAPED_TOKEN = (r"(?:[A-Z][a-z0-9]*[A-Z][\w]*|[A-Z]{2,}[\w]*|[A-Z][a-z]+\d[\w]*|[A-Z][a-z]+-[A-Z][\w]*|"
+_SHAPED_TOKEN = (r"(?:[A-Z][a-z0-9]*[A-Z][\w]*|[A-Z]{2,}[\w]*|[A-Z][a-z]+\d[\w]*|[A-Z][a-z]+-[A-Z][\w]*(?![\w-])(?!\s+[A-Z][a-z])|"
                  r"[A-Za-z][\w]*(?:Bench|bench|Eval|QA|Arena|Gym))"
                  r"(?:[-.][\w]+)*")
-_QUALIFIER = r"(?:\s(?:\d{4}|v\d[\w.]*|Verified|Hard|Easy|Lite|Pro|Mini|Full|Plus|Diamond|Challenge|Test|test|val|dev))?"
+_QUALIFIER = r"(?:\s(?:\d{4}|v\d+(?:\.\d+)*|Verified|Hard|Easy|Lite|Pro|Mini|Full|Plus|Diamond|Challenge|Test|test|val|dev))?"
 _SHAPED = regex.compile(
     rf"\b(on|in|across|at)\s+(?:the\s+|both\s+|all\s+)?(?:(?:challenging|popular|standard|public|recent|"
-    rf"widely[\s-]used|large[\s-]scale|real[\s-]world)\s+)?((?<![\w-]){_SHAPED_TOKEN}{_QUALIFIER})(?![\w-])")
+    rf"widely[\s-]used|large[\s-]scale|real[\s-]world)\s+)?(?:[A-Z]{{2,4}}\s+(?=[A-Z]))?"  # "on ASR TEDLium": a task tag
+    rf"((?<![\w-]){_SHAPED_TOKEN}{_QUALIFIER})(?![\w-])")
 _SHAPED_NEXT = regex.compile(rf"\s*(?:\([^()]{{1,30}}\)\s*)?(?:,\s*(?:and\s+|or\s+)?|\s(?:and|or|&)\s+)"
                              rf"((?<![\w-]){_SHAPED_TOKEN}{_QUALIFIER})(?![\w-])")
 
