@@ -140,17 +140,28 @@ def explain_paper(paper: Paper, rules: RuleSet) -> list[Explained]:
             ps, pe = spans[k - 1]
             ctx.previous_datasets = [d for d in all_datasets if ps <= d.start and d.end <= pe]
         fields = attach_all(mentions, decisions, ctx, own_name, own_long)
-        if default_dataset and not ctx.datasets:
+        inherited, why = default_dataset, "the only dataset the abstract names"
+        if inherited is None and k > 0:
+            inherited, why = _dataset_of_previous_sentence(all_datasets, spans, k), "the dataset of the sentence before"
+        if inherited and not ctx.datasets:
             for f in fields:
                 if f is not None and f.dataset is None and not is_efficiency(f):
-                    f.dataset = default_dataset
-                    f.notes[1] = "the only dataset the abstract names"
+                    f.dataset = inherited
+                    f.notes[1] = why
         for mention, decision, f in zip(mentions, decisions, fields):
             result = None
             if decision.accepted:
                 result = _result(paper, rules, abstract, omap, mention, decision, s, e, f)
             out.append(Explained(mention, decision, result, f.notes if f is not None else []))
     return out
+
+
+def _dataset_of_previous_sentence(all_datasets, spans, k: int) -> str | None:
+    """The one dataset the sentence before names ("We evaluate on X. It reaches
+    N%"): a sentence without a dataset of its own continues the one before."""
+    ps, pe = spans[k - 1]
+    names = {d.entry.name for d in all_datasets if ps <= d.start and d.end <= pe}
+    return next(iter(names)) if len(names) == 1 else None
 
 
 def _datasets_in(text: str, s: int, e: int, rules: RuleSet, tokens, metrics=()) -> list[Mention]:
