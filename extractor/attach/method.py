@@ -131,13 +131,17 @@ def _title_overlap(long_form: str, title: str) -> float:
 
 
 def _titles_it(long_form: str, title: str, vocab: Vocabulary) -> bool:
-    """The title names what the long form names. A task's long form ("...
-    Classification", "... Training") counts only as the title's head ("Smooth
-    Adversarial Training: ..."), since titles name their task too ("... for
-    Few-Shot Classification")."""
+    """The title names what the long form names: it starts with it ("Smooth
+    Adversarial Training: ..."), or the long form is most of the title. A long
+    form that only shares words with the title names its topic ("... on Temporal
+    Knowledge Graphs"), and titles name their task too ("... for Few-Shot
+    Classification")."""
+    if title.lower().startswith(long_form.lower()):
+        return True
     if vocab.task_tail.search(long_form + " ("):
-        return title.lower().startswith(long_form.lower())
-    return _title_overlap(long_form, title) >= 0.6
+        return False
+    title_words = len(_CONTENT_WORD.findall(title))
+    return _title_overlap(long_form, title) >= 0.6 and len(long_form.split()) * 2 >= title_words
 
 
 def _score_definitions(title: str, abstract: str, known: set[str], scores: dict, presented: set,
