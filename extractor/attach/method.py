@@ -169,9 +169,14 @@ def concept_short_forms(title: str, abstract: str, vocab: Vocabulary) -> set[str
     for d in find_definitions(abstract):
         if _INTRO.search(abstract[max(0, d.start - 90):d.start] + " ") or _titles_it(d.long, title, vocab):
             continue
-        if vocab.task_tail.search(d.long + " ("):
-            out.add(d.short)
+        close = abstract.find(")", d.end)
+        if vocab.task_tail.search(d.long + " (") or (close >= 0 and _NAMES_A_TASK.match(abstract, close + 1)):
+            out.add(d.short)  # "... (ZSL)", "learning with noisy labels (LNL) task"
     return out
+
+
+_NAMES_A_TASK = regex.compile(r"\s*(?:task|problem|setting|scenario|paradigm|regime|field|domain)s?\b",
+                              regex.IGNORECASE)
 
 
 # Capitalized phrase right after an introducing verb: "we introduce Unbiased
