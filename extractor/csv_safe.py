@@ -14,7 +14,7 @@ as numbers; a text cell that is nothing but a number ("-2.1", "+3.2%", the
 number, never as a formula. Every text cell is quoted (QUOTE_NONNUMERIC), so a
 newline inside a sentence stays inside its cell for every reader.
 
-One function for every CSV lbx writes (the dashboard's download today).
+One function for every CSV lbx writes: the dashboard's download and `lbx extract -o x.csv`.
 """
 from __future__ import annotations
 
@@ -34,8 +34,9 @@ def defuse_cell(value):
     return value
 
 
-def to_safe_csv(df: pd.DataFrame) -> bytes:
-    """`df` as UTF-8 CSV bytes (header, no index), text cells defused and quoted."""
+def to_safe_csv(df: pd.DataFrame, header: bool = True) -> bytes:
+    """`df` as UTF-8 CSV bytes (no index), text cells defused and quoted; the
+    header row unless `header=False` (a file written a batch at a time)."""
     out = df.copy()
     for name in out.columns:
         col = out[name]
@@ -44,4 +45,4 @@ def to_safe_csv(df: pd.DataFrame) -> bytes:
         if col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
             out[name] = col.map(defuse_cell, na_action="ignore")
     out.columns = [defuse_cell(str(c)) for c in out.columns]
-    return out.to_csv(index=False, quoting=csv.QUOTE_NONNUMERIC).encode("utf-8")
+    return out.to_csv(index=False, header=header, quoting=csv.QUOTE_NONNUMERIC).encode("utf-8")

@@ -1,16 +1,24 @@
-"""The output table: its one schema, and the atomic Parquet writer and reader.
+"""The output table: its one schema, rows in it, and reading it back.
 
-`SCHEMA` is the single definition of a results row; the writer, the dashboard and
-the docs all read their column names, types and descriptions from it, so that a
-column is added or explained in one place only.
+`SCHEMA` is the single definition of a results row; the writers
+(`extractor.run.targets`, `extractor.run.dataset`), the dashboard and the docs all
+read their column names, types and descriptions from it, so that a column is
+added or explained in one place only. This module writes nothing: every way of
+writing a table is a target of `extractor.run.targets`.
+
+Types were chosen for what readers get without options: `published` is a
+timestamp (milliseconds, no time zone, midnight of the date) because a Parquet
+DATE reads in pandas as `object` holding `datetime.date`, where `.dt` fails; a
+timestamp reads as `datetime64[ms]` in pandas, `Datetime(ms)` in Polars,
+`TIMESTAMP` in DuckDB. `higher_is_better` is a nullable BOOLEAN, and the file
+carries the pandas metadata (`pandas_metadata`) that makes plain
+`pd.read_parquet` read it as pandas' nullable `boolean` rather than `object`.
 """
 from __future__ import annotations
 
 import datetime as _dt
 import json
 import os
-import stat
-import tempfile
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 import pyarrow as pa
@@ -22,18 +30,20 @@ from extractor.result import KINDS, ROLES, Result
 if TYPE_CHECKING:
     import pandas as pd
 
-SCHEMA_VERSION = "2"  # 2: metric_text, dataset_text, method_text
+SCHEMA_VERSION = "3"  # 2: metric_text, dataset_text, method_text; 3: setting, published as a timestamp
 
 
 def _field(name: str, type_: pa.DataType, description: str, nullable: bool = True) -> pa.Field:
     return pa.field(name, type_, nullable=nullable, metadata={b"description": description.encode("utf-8")})
 
 
+PUBLISHED_TYPE = pa.timestamp("ms")
+
 SCHEMA = pa.schema([
     _field("paper_id", pa.string(), "Stable id of the paper: the source's own id, else 't:' + a hash of the normalized title.", False),
     _field("title", pa.string(), "Title of the paper, as the source printed it.", False),
     _field("source", pa.string(), "Where the paper was read from (reader name or input file).", False),
-    _field("published", pa.date32(), "Publication date given by the source; null where it gives none."),
+    _field("published", PUBLISHED_TYPE, "Publication date given by the source (midnight, no time zone); null where it gives none."),
     _field("url", pa.string(), "Link to the paper where the source gives one or the id is an arXiv id; null otherwise."),
     _field("method", pa.string(), "System the number belongs to: the paper's method name, '(ours)' for an unnamed own method, or the baseline's name."),
     _field("role", pa.string(), "'proposed' for the paper's own method, 'baseline' for a method it compares against.", False),
@@ -86,13 +96,36 @@ class OutputError(Exception):
         super().__init__(f"{path}: {message}")
 
 
-def _date(iso: str | None) -> _dt.date | None:
+def _date(iso: str | None) -> _dt.datetime | None:
+    """The ISO date a reader gives, as the midnight `published` holds."""
     if iso is None or iso == "":
         return None
     try:
-        return _dt.date.fromisoformat(iso[:10])
+        d = _dt.date.fromisoformat(iso[:10])
     except ValueError:
         raise ValueError(f"published is not an ISO date: {iso!r}") from None
+    return _dt.datetime(d.year, d.month, d.day)
+
+
+def _pandas_entry(f: pa.Field) -> dict:
+    if pa.types.is_string(f.type):
+        kinds = ("unicode", "object")
+    elif pa.types.is_boolean(f.type):
+        kinds = ("bool", "boolean")  # pandas' nullable BooleanDtype: the point of this metadata
+    elif pa.types.is_timestamp(f.type):
+        kinds = ("datetime", f"datetime64[{f.type.unit}]")
+    else:  # double, float, int32
+        kinds = ({"double": "float64", "float": "float32"}.get(str(f.type), str(f.type)),) * 2
+    return {"name": f.name, "field_name": f.name, "pandas_type": kinds[0], "numpy_type": kinds[1], "metadata": None}
+
+
+def pandas_metadata(schema: pa.Schema) -> bytes:
+    """The `pandas` schema metadata pyarrow writes for a DataFrame, built from
+    the schema rather than from a DataFrame: the same bytes whatever pandas is
+    installed (runs stay byte-comparable), and no pandas import in the writer."""
+    return json.dumps({"index_columns": [], "column_indexes": [],
+                       "columns": [_pandas_entry(f) for f in schema], "attributes": {},
+                       "creator": {"library": "lbx", "version": SCHEMA_VERSION}}).encode()
 
 
 def _check(r: Result) -> None:
@@ -119,7 +152,8 @@ def results_to_table(results: Iterable[Result]) -> pa.Table:
     return pa.Table.from_pydict(columns, schema=SCHEMA)
 
 
-def _file_metadata(rules_hash: str, inputs: Sequence[str], created: str | None) -> dict[str, str]:
+def file_metadata(rules_hash: str, inputs: Sequence[str], created: str | None) -> dict[str, str]:
+    """The `lbx.*` key-value metadata every output file carries (README "The table")."""
     return {
         "lbx.schema_version": SCHEMA_VERSION,
         "lbx.version": __version__,
@@ -129,216 +163,13 @@ def _file_metadata(rules_hash: str, inputs: Sequence[str], created: str | None) 
     }
 
 
-def check_output_path(path: str | os.PathLike) -> str:
-    """Return `path` as a str if a file can be created there, else raise `OutputError`.
-
-    What is already at `path` must be a regular file: lbx replaces it by a
-    rename, which would put a regular file where a device, FIFO or socket was,
-    and would replace a symbolic link itself rather than write where it points."""
-    path = os.fspath(path)
-    if path == "":
-        raise OutputError("''", "the output path is empty")
-    directory = os.path.dirname(os.path.abspath(path))
-    refusal = existing_refusal(path)
-    if refusal is not None:
-        raise OutputError(path, refusal)
-    if not os.path.isdir(directory):
-        raise OutputError(path, f"output directory does not exist: {directory}")
-    if not os.access(directory, os.W_OK | os.X_OK):
-        raise OutputError(path, f"output directory is not writable: {directory}")
-    return path
-
-
-def existing_refusal(path: str) -> str | None:
-    """Why what exists at `path` must not be replaced by a file, or None if nothing
-    (or a regular file) is there."""
-    try:
-        st = os.lstat(path)
-    except FileNotFoundError:
-        return None
-    except OSError as e:
-        return f"cannot inspect it: {e.strerror}"
-    if stat.S_ISLNK(st.st_mode):
-        return ("is a symbolic link; lbx replaces its output by a rename, which would replace the link, "
-                "not its target: give the target's own path")
-    if stat.S_ISDIR(st.st_mode):
-        return "is a directory"
-    if not stat.S_ISREG(st.st_mode):
-        return "exists and is not a regular file (a device, FIFO or socket); refusing to replace it"
-    return None
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-class AtomicOutput:
-    """Commit on a clean exit of the `with` block, abort on any exception (Ctrl-C
-    and SIGTERM included): the one place that decides between the two, for the
-    file writer here and the dataset-directory writer in `extractor.run.dataset`.
-
-    A commit is three steps, so that `extractor.run.output.Output` can put two
-    writers' renames into one window that signals cannot split: `_prepare`
-    (everything that can fail or take time: flush, close, fsync, re-check the
-    target), `_publish` (the rename, nothing else), `_finish` (after the rename:
-    delete what it replaced, fsync the directory)."""
-
-    def _prepare(self) -> None:  # pragma: no cover - subclasses define it
-        raise NotImplementedError
-
-    def _publish(self) -> None:  # pragma: no cover - subclasses define it
-        raise NotImplementedError
-
-    def _finish(self) -> None:  # pragma: no cover - subclasses define it
-        raise NotImplementedError
-
-    def _abort(self) -> None:  # pragma: no cover - subclasses define it
-        raise NotImplementedError
-
-    def _commit(self) -> None:
-        self._prepare()
-        self._publish()
-        self._finish()
-
-    def __exit__(self, exc_type, exc, tb) -> bool:
-        if exc_type is not None:
-            self._abort()
-            return False
-        try:
-            self._commit()
-        except BaseException:
-            self._abort()
-            raise
-        return False
-
-
-class TableWriter(AtomicOutput):
-    """Streams results into a Parquet file that appears only when complete.
-
-    Rows go to a hidden temporary file beside the target (same directory, so the
-    final `os.replace` is an atomic rename on one file system). Only a clean exit
-    from the `with` block fsyncs and renames it; any exception, KeyboardInterrupt
-    included, deletes it, so an earlier file at `path` is never half-overwritten
-    and readers never see a truncated table.
-    """
-
-    def __init__(self, path: str | os.PathLike, *, rules_hash: str, inputs: Sequence[str] = (),
-                 created: str | None = None, row_group_rows: int = ROW_GROUP_ROWS,
-                 schema: pa.Schema = SCHEMA):
-        self.path = check_output_path(path)
-        self.schema = schema.with_metadata(_file_metadata(rules_hash, inputs, created))
-        self.row_group_rows = row_group_rows
-        self.rows_written = 0
-        self._pending: list[pa.Table] = []
-        self._pending_rows = 0
-        self._tmp: str | None = None
-        self._file = None
-        self._writer: pq.ParquetWriter | None = None
-
-    def __enter__(self) -> "TableWriter":
-        directory = os.path.dirname(os.path.abspath(self.path))
-        try:
-            fd, self._tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(self.path) + ".",
-                                             suffix=".tmp")
-        except OSError as e:
-            raise OutputError(self.path, f"cannot create a file in {directory}: {e.strerror}") from e
-        try:
-            # mkstemp makes the file 0600; give the result the mode a plain open() would.
-            os.fchmod(fd, 0o666 & ~_umask())
-            self._file = os.fdopen(fd, "wb")
-            self._writer = pq.ParquetWriter(self._file, self.schema, compression="zstd",
-                                            use_dictionary=dictionary_columns(self.schema))
-        except BaseException:
-            self._abort()
-            raise
-        return self
-
-    def write(self, results: Iterable[Result]) -> int:
-        """Add a batch of results; returns how many rows it held."""
-        if self._writer is None:
-            raise RuntimeError("TableWriter.write() outside its `with` block")
-        return self.write_arrow(results_to_table(results))
-
-    def write_arrow(self, table: pa.Table) -> int:
-        """Add rows already in this writer's schema (built by `results_to_table`,
-        perhaps in another process); returns how many."""
-        if self._writer is None:
-            raise RuntimeError("TableWriter.write_arrow() outside its `with` block")
-        if table.num_rows:
-            self._pending.append(table)
-            self._pending_rows += table.num_rows
-            if self._pending_rows >= self.row_group_rows:
-                self._flush()
-        return table.num_rows
-
-    def _flush(self) -> None:
-        if self._pending_rows:
-            table = pa.concat_tables(self._pending)
-            self._writer.write_table(table, row_group_size=self.row_group_rows)
-            self.rows_written += table.num_rows
-        self._pending, self._pending_rows = [], 0
-
-    def _prepare(self) -> None:
-        self._flush()
-        self._writer.close()
-        self._writer = None
-        self._file.flush()
-        os.fsync(self._file.fileno())
-        self._file.close()
-        self._file = None
-        check_output_path(self.path)  # again: what is there may have changed during the run
-
-    def _publish(self) -> None:
-        os.replace(self._tmp, self.path)
-        self._tmp = None
-
-    def _finish(self) -> None:
-        _fsync_dir(os.path.dirname(os.path.abspath(self.path)))
-
-    def _abort(self) -> None:
-        # Unlink first: it is the step that matters, and the quickest, should a
-        # second signal arrive while the rest is torn down.
-        tmp, self._tmp = self._tmp, None
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
-        writer, self._writer = self._writer, None
-        if writer is not None:
-            try:
-                writer.close()  # otherwise its finalizer writes a footer into a closed file
-            except Exception:
-                pass
-        f, self._file = self._file, None
-        if f is not None:
-            try:
-                f.close()
-            except Exception:
-                pass
-        self._pending, self._pending_rows = [], 0
-
-
-def _fsync_dir(directory: str) -> None:
-    """Make the rename itself durable (best effort: not every platform allows it)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def write_table(path: str | os.PathLike, results: Iterable[Result], *, rules_hash: str,
                 inputs: Sequence[str] = ()) -> int:
-    """Write all `results` at once (atomically); returns the row count."""
-    with TableWriter(path, rules_hash=rules_hash, inputs=inputs) as w:
+    """Write all `results` at once, atomically, in the format `path`'s extension
+    names; returns the row count. A convenience over `extractor.run.targets`."""
+    from extractor.run.targets import open_target  # the writers live with the run
+
+    with open_target(path, rules_hash=rules_hash, inputs=inputs) as w:
         w.write(results)
     return w.rows_written
 
@@ -350,7 +181,16 @@ def read_table(path: str | os.PathLike) -> "pd.DataFrame":
     import pandas as pd  # here, not at the top: worker processes write tables and never need pandas
 
     table = pq.read_table(os.fspath(path))
-    return table.to_pandas(date_as_object=False, types_mapper={pa.bool_(): pd.BooleanDtype()}.get)
+    return table_to_frame(table)
+
+
+def table_to_frame(table: pa.Table) -> "pd.DataFrame":
+    """A results table as pandas: what `pd.read_parquet` gives for a written file
+    (`published` datetime64[ms], `higher_is_better` boolean), also for a table
+    that never went through a file (`extractor.extract_frame`)."""
+    import pandas as pd
+
+    return table.to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get)
 
 
 def table_metadata(path: str | os.PathLike) -> dict:
@@ -358,9 +198,9 @@ def table_metadata(path: str | os.PathLike) -> dict:
     directory, whose files all carry the same); `lbx.inputs` decoded to a list."""
     path = os.fspath(path)
     if os.path.isdir(path):
-        from extractor.run.dataset import dataset_files  # the layout lives with its writer
+        import pyarrow.dataset as ds
 
-        files = dataset_files(path)
+        files = sorted(ds.dataset(path, format="parquet", partitioning="hive").files)
         if not files:
             raise FileNotFoundError(f"{path}: no Parquet files in this dataset directory")
         path = files[0]

@@ -116,7 +116,7 @@ def test_stdin(tmp_path, papers_jsonl):
 
 def test_results_stream_in_batches(tmp_path, monkeypatch):
     from extractor import extract as engine
-    from extractor.table import TableWriter
+    from extractor.run.targets import ParquetFile as TableWriter
 
     def two_per_paper(paper, rules):
         return [make_result(paper_id=paper.paper_id, title=paper.title, start=i, end=i + 1) for i in range(2)]

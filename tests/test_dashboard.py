@@ -53,7 +53,7 @@ def write_results(path: Path, rows: list[dict]) -> Path:
                      "extractor_version": extractor.__version__, "url": None,
                      "start": start, "end": start + len(row["value_text"]), **row})
     frame = pd.DataFrame(full, columns=SCHEMA.names)
-    frame["published"] = [None if p is None else pd.Timestamp(p).date() for p in frame["published"]]
+    frame["published"] = [None if p is None else pd.Timestamp(p) for p in frame["published"]]
     pq.write_table(pa.Table.from_pandas(frame, schema=SCHEMA, preserve_index=False), path)
     return path
 
@@ -210,7 +210,7 @@ def test_downloads_hold_the_filtered_rows_in_lbx_schema(results):
     shown = apply_filters(df, ["delta", "ratio"], [], [], [], 0.0)
     back = pq.read_table(io.BytesIO(data.to_parquet(shown)))
     assert back.schema.names == SCHEMA.names
-    assert back.schema.field("published").type == pa.date32()
+    assert back.schema.field("published").type == SCHEMA.field("published").type
     assert sorted(back.column("kind").to_pylist()) == ["delta", "ratio"]
     csv = pd.read_csv(io.BytesIO(data.to_csv(shown)))
     assert len(csv) == 2 and "evidence" in csv.columns

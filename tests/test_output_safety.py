@@ -487,7 +487,7 @@ def test_an_empty_output_path_is_a_usage_error(good, args, path):
 
 @pytest.mark.parametrize("content", [b"just some notes\n", b"", b"PAR1 not really"])
 def test_update_of_a_file_that_is_not_parquet_is_a_usage_error(tmp_path, good, content):
-    out = tmp_path / "notes.txt"
+    out = tmp_path / "notes.parquet"  # named as a table, but not one (an unknown extension is refused earlier)
     out.write_bytes(content)
     res = here("extract", good, "--update", out)
     assert "is not a Parquet table" in one_error(res, str(out))

@@ -16,12 +16,12 @@ from extractor.table import (
     SCHEMA,
     SCHEMA_VERSION,
     OutputError,
-    TableWriter,
     read_table,
     results_to_table,
     table_metadata,
     write_table,
 )
+from extractor.run.targets import ParquetFile as TableWriter
 
 FIELD_ORDER = [
     "paper_id", "title", "source", "published", "url", "method", "role", "task", "dataset", "metric",
@@ -65,7 +65,7 @@ def test_schema_order_types_and_descriptions():
     assert SCHEMA.names == FIELD_ORDER
     for f in SCHEMA:
         assert f.metadata and f.metadata.get(b"description"), f"{f.name} has no description"
-    assert SCHEMA.field("published").type == pa.date32()
+    assert SCHEMA.field("published").type == pa.timestamp("ms")
     assert SCHEMA.field("start").type == pa.int32()
     assert SCHEMA.field("confidence").type == pa.float32()
     assert SCHEMA.field("higher_is_better").type == pa.bool_()
@@ -97,7 +97,7 @@ def test_round_trip_in_duckdb(tmp_path):
     rel = duckdb.sql(f"select * from '{out}'")
     assert rel.columns == FIELD_ORDER
     rows = duckdb.sql(f"select published, kind, value, higher_is_better from '{out}' order by paper_id").fetchall()
-    assert rows[0] == (dt.date(2024, 3, 5), "score", 64.2, True)
+    assert rows[0] == (dt.datetime(2024, 3, 5), "score", 64.2, True)
     assert rows[1][0] is None and rows[1][3] is None
 
 

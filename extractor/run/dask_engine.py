@@ -123,7 +123,7 @@ def extract_partition(df, kind: str, path: str, source: str, columns: dict | Non
     number = (partition_info or {}).get("number", 0)
     where = f"{path} (block {number})" if kind == "jsonl" else path
     stats = {"read": 0, "skipped": Counter(), "error": None}
-    results, ids, sha1s, counts = [], [], [], []
+    results, ids, sha1s, counts, abstracts = [], [], [], [], []
     for item in _items(df, kind, path, source, columns, where):
         if isinstance(item, InputError):
             if not skip_bad:
@@ -142,9 +142,10 @@ def extract_partition(df, kind: str, path: str, source: str, columns: dict | Non
         results.extend(found)
         ids.append(item.paper_id)
         sha1s.append(abstract_sha1(item.abstract))
+        abstracts.append(item.abstract)
         counts.append(len(found))
     row = {"results": [_ipc(results_to_table(results))],
-           "papers": [_ipc(papers_table(ids, sha1s, rules_hash, counts))],
+           "papers": [_ipc(papers_table(ids, sha1s, rules_hash, counts, abstracts))],
            "stats": [json.dumps(stats)]}
     return _pd().DataFrame(row)
 

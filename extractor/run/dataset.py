@@ -31,16 +31,19 @@ import os
 import re
 import shutil
 import tempfile
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from extractor.result import Result
-from extractor.table import (ROW_GROUP_ROWS, SCHEMA, AtomicOutput, OutputError, _file_metadata, _fsync_dir, _umask,
-                             dictionary_columns, results_to_table)
+from extractor.run.targets import Target, is_dataset_path, umask
+from extractor.run.targets import fsync_dir as _fsync_dir
+from extractor.table import (ROW_GROUP_ROWS, SCHEMA, OutputError, dictionary_columns, file_metadata,
+                             pandas_metadata)
+
+__all__ = ["DatasetWriter", "check_dataset_path", "dataset_files", "is_dataset_path", "is_own_dataset"]
 
 PARTITION = "year"
 UNKNOWN = "unknown"
@@ -48,12 +51,6 @@ PART_FILE = "part-0.parquet"
 # Rows held across all partitions before the biggest are written out: bounds
 # memory when rows arrive spread over many years.
 MAX_PENDING_ROWS = 2 * ROW_GROUP_ROWS
-
-
-def is_dataset_path(path: str | os.PathLike) -> bool:
-    """Does `-o path` ask for a dataset directory? (trailing slash, or a directory)"""
-    path = os.fspath(path)
-    return path.endswith(("/", os.sep)) or os.path.isdir(path)
 
 
 _PARTITION_DIR = re.compile(PARTITION + r"=(\d{1,6}|" + UNKNOWN + ")")
@@ -120,15 +117,16 @@ def partition_names(table: pa.Table) -> list[tuple[str, pa.Table]]:
     return out
 
 
-class DatasetWriter(AtomicOutput):
+class DatasetWriter(Target):
     """Streams results into a partitioned dataset directory that appears only when
-    complete; the same interface as `TableWriter` (`write`, `write_arrow`, `with`)."""
+    complete: a `Target` like the single-file ones (`write`, `write_arrow`, `with`)."""
 
     def __init__(self, path: str | os.PathLike, *, rules_hash: str, inputs: Sequence[str] = (),
                  created: str | None = None,
                  row_group_rows: int = ROW_GROUP_ROWS, max_pending_rows: int = MAX_PENDING_ROWS):
         self.path = check_dataset_path(path)
-        self.schema = SCHEMA.with_metadata(_file_metadata(rules_hash, inputs, created))
+        self.schema = SCHEMA.with_metadata({**file_metadata(rules_hash, inputs, created),
+                                            "pandas": pandas_metadata(SCHEMA).decode()})
         self.row_group_rows = row_group_rows
         self.max_pending_rows = max(max_pending_rows, row_group_rows)
         self.rows_written = 0
@@ -142,13 +140,10 @@ class DatasetWriter(AtomicOutput):
         parent = os.path.dirname(os.path.abspath(self.path))
         try:
             self._tmp = tempfile.mkdtemp(dir=parent, prefix="." + os.path.basename(self.path) + ".", suffix=".tmp")
-            os.chmod(self._tmp, 0o777 & ~_umask())
+            os.chmod(self._tmp, 0o777 & ~umask())
         except OSError as e:
             raise OutputError(self.path, f"cannot create a directory in {parent}: {e.strerror}") from e
         return self
-
-    def write(self, results: Iterable[Result]) -> int:
-        return self.write_arrow(results_to_table(results))
 
     def write_arrow(self, table: pa.Table) -> int:
         if self._tmp is None:

@@ -33,8 +33,8 @@ from extractor import __version__
 from extractor.run.batches import PaperBatch, RunStats
 from extractor.run.dataset import dataset_files
 from extractor.run.output import Output, work_dir_for
-from extractor.run.papers import (PAPERS_SCHEMA, KeySet, add_batch_keys, h64, iter_papers, paper_key, papers_path,
-                                  papers_table, stamp_of)
+from extractor.run.papers import PAPERS_SCHEMA, KeySet, add_batch_keys, h64, iter_papers, paper_key, papers_path, stamp_of
+from extractor.run.targets import output_format
 from extractor.run.workers import BatchOut
 from extractor.table import SCHEMA, OutputError
 
@@ -49,11 +49,10 @@ def _result_files(out: str) -> list[str]:
     return [out] if os.path.isfile(out) else []
 
 
-def write_batch(sink: Output, out: BatchOut, rules_hash: str) -> int:
-    """Write one extracted batch's rows and papers; returns the row count."""
-    n = sink.write(out.results) if out.results is not None else sink.write_arrow(out.table)
-    sink.write_papers(papers_table(out.batch.ids, out.batch.sha1s, rules_hash, out.counts))
-    return n
+def write_batch(sink: "Output | Checkpoints", out: BatchOut, rules_hash: str | None = None) -> int:
+    """Write one extracted batch's rows and papers through `sink` (a run's Output
+    or an update's checkpoints, which take batches the same way); returns the row count."""
+    return sink.write_batch(out)
 
 
 class Update:
@@ -77,6 +76,9 @@ class Update:
 
     # -- before the run ---------------------------------------------------
     def prepare(self, stats: RunStats) -> None:
+        if output_format(self.out) in ("csv", "jsonl"):
+            raise OutputError(self.out, "--update needs a Parquet table or a dataset directory; a CSV or JSON "
+                              "Lines output is written whole each time (drop --update, or give a .parquet OUT)")
         for f in self.base_files:
             try:
                 schema = pq.read_schema(f)
@@ -87,7 +89,7 @@ class Update:
                 raise OutputError(self.out, "was written with another table schema (an older lbx?); "
                                   "write a new table without --update")
         if self.base_index_valid:
-            for batch in iter_papers(self.base_papers):
+            for batch in iter_papers(self.base_papers, keys_only=True):
                 add_batch_keys(batch, self.base_keys, self.base_ids)
         stamp = self._work_state()
         state = self._read_state()
@@ -127,7 +129,7 @@ class Update:
                 _remove(side)
                 continue
             self.segments.append(path)
-            for batch in iter_papers(side):
+            for batch in iter_papers(side, keys_only=True):
                 add_batch_keys(batch, self.resumed_keys, self.replaced)
                 stats.resumed += batch.num_rows
         kept = {os.path.basename(p) for s in self.segments for p in (s, papers_path(s))}
@@ -207,17 +209,19 @@ class Checkpoints:
     def __enter__(self) -> "Checkpoints":
         return self
 
-    def write(self, out: BatchOut) -> int:
+    def write_batch(self, out: BatchOut) -> int:
         if self._sink is None:
             path = os.path.join(self.update.work, f"seg-{self._next:06d}.parquet")
             self._next += 1
             self._sink = Output(path, rules_hash=self.update.rules_hash, inputs=self.update.inputs,
                                 checkpoint=True).__enter__()
-        n = write_batch(self._sink, out, self.update.rules_hash)
+        n = self._sink.write_batch(out)
         self._papers += len(out.batch)
         if self._papers >= self.update.checkpoint_papers:
             self._commit()
         return n
+
+    write = write_batch  # the name the local engine calls
 
     def _commit(self) -> None:
         sink, self._sink, self._papers = self._sink, None, 0

@@ -1,8 +1,10 @@
-"""One run's output: the results (a file or a dataset directory) and their papers table.
+"""One run's output: the results (any `targets.Target`: a Parquet, CSV or JSON
+Lines file, or a dataset directory) and their papers table.
 
 `Output` is what every engine writes through, so that the local engine, the
 Dask engine and an incremental merge produce the same files with the same
-schema, metadata and atomicity.
+schema, metadata and atomicity. It is a `Target` itself (the pair commits or
+aborts as one), with `write_batch` for an extracted batch: its rows and papers.
 
 The pair is committed as one unit. Both parts are written to temporary names
 and made complete (flushed, closed, fsynced) first; any exception until then,
@@ -41,10 +43,11 @@ import pyarrow.parquet as pq
 from filelock import FileLock, Timeout
 
 from extractor.result import Result
-from extractor.run.dataset import (DatasetWriter, check_dataset_path, dataset_files, is_dataset_path,
-                                   is_own_dataset)
-from extractor.run.papers import PAPERS_SCHEMA, papers_path, stamp_of
-from extractor.table import OutputError, TableWriter, _fsync_dir, check_output_path
+from extractor.run.dataset import check_dataset_path, dataset_files, is_own_dataset
+from extractor.run.papers import PAPERS_SCHEMA, papers_path, papers_table, stamp_of
+from extractor.run.targets import ParquetFile, Target, check_output_path, is_dataset_path, open_target, output_format
+from extractor.run.targets import fsync_dir as _fsync_dir
+from extractor.table import OutputError
 
 # The test hook for the commit window: seconds to sleep between the two renames.
 PAUSE_ENV = "LBX_TEST_COMMIT_PAUSE"
@@ -76,7 +79,8 @@ def check_output(out: str) -> str:
     if is_dataset_path(out):
         path = check_dataset_path(out)
     else:
-        path = check_output_path(out)
+        path = check_output_path(out)  # what is there first: '/dev/null' is a device before it is extension-less
+        output_format(path)
     check_output_path(papers_path(path))
     return path
 
@@ -256,22 +260,24 @@ def _test_pause() -> None:
         time.sleep(float(pause))
 
 
-class Output:
-    """The results and papers writers of one run, committed together.
+class Output(Target):
+    """The results and papers targets of one run, committed together.
 
     `checkpoint=True` is a `--update` checkpoint inside the work directory: not
     locked on its own (OUT's lock covers it), and a signal held during its commit
     is acted on right after it."""
 
     def __init__(self, out: str, *, rules_hash: str, inputs: Sequence[str] = (), checkpoint: bool = False):
-        self.dataset = is_dataset_path(out)
+        self.format = output_format(out)
+        self.dataset = self.format == "dataset"
         self.checkpoint = checkpoint
+        self.rules_hash = rules_hash
         # To the microsecond: both parts carry it, and it is what pairs them (papers.stamp_of).
         self.created = dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
         kw = dict(rules_hash=rules_hash, inputs=inputs, created=self.created)
-        self.results = DatasetWriter(out, **kw) if self.dataset else TableWriter(out, **kw)
+        self.results = open_target(out, **kw)
         self.path = self.results.path
-        self.papers = TableWriter(papers_path(self.path), schema=PAPERS_SCHEMA, **kw)
+        self.papers = ParquetFile(papers_path(self.path), schema=PAPERS_SCHEMA, **kw)
         self.held_signals: list[int] = []  # signals that arrived during the commit
         self._locked = False
 
@@ -351,3 +357,12 @@ class Output:
 
     def write_papers(self, table: pa.Table) -> None:
         self.papers.write_arrow(table)
+
+    def write_batch(self, out) -> int:
+        """One extracted batch (`workers.BatchOut`): its rows, and a papers row for
+        each of its papers, results or not; returns the row count."""
+        n = self.write(out.results) if out.results is not None else self.write_arrow(out.table)
+        rows = out.batch.rows
+        self.write_papers(papers_table(out.batch.ids, out.batch.sha1s, self.rules_hash, out.counts,
+                                       [r[2] for r in rows]))
+        return n

@@ -6,11 +6,18 @@ zero results would leave no trace there and an incremental run (`--update`)
 would extract it again every time. The papers table has one row per extracted
 paper, results or not: `paper_id`, `abstract_sha1` (of the abstract as read),
 `rules_hash` (of the rules that read it), `extractor_version` (of the lbx that
-ran them: new engine code re-extracts as new rules do) and `n_results`. The
-results schema stays exactly what its readers know.
+ran them: new engine code re-extracts as new rules do), `n_results`, and the
+`abstract` itself, as read (before the engine's 100,000-character cut, which
+only shortens it), so that every row's span can be shown again:
+`abstract[start:end] == value_text` holds against the papers table whatever
+became of the input. The results schema stays exactly what its readers know.
 
 It sits beside the output as `<OUT stem>.papers.parquet` (`results.parquet` ->
-`results.papers.parquet`, `arxiv/` -> `arxiv.papers.parquet`): outside a dataset
+`results.papers.parquet`, `arxiv/` -> `arxiv.papers.parquet`; a CSV or JSON
+Lines output keeps its extension, `results.csv` -> `results.csv.papers.parquet`,
+so that it never shares a papers table with a `results.parquet` beside it). It
+is Parquet whatever the results' format: it is lbx's index for `--update` and
+the abstracts are its bulk, which Parquet compresses. Outside a dataset
 directory, because Dask's `read_parquet(DIR)` reads every `*.parquet` file under
 DIR, whatever its name. Two files cannot be renamed as one, so both carry the
 same `lbx.created` stamp (to the microsecond) in their metadata and are renamed
@@ -44,7 +51,10 @@ PAPERS_SCHEMA = pa.schema([
     pa.field("rules_hash", pa.string(), nullable=False),
     pa.field("extractor_version", pa.string(), nullable=False),
     pa.field("n_results", pa.int32(), nullable=False),
+    pa.field("abstract", pa.string(), nullable=False),
 ])
+# What identifies an extraction (see `paper_key`): read without the abstracts.
+KEY_COLUMNS = PAPERS_SCHEMA.names[:4]
 SUFFIX = ".papers.parquet"
 _MERGE_AT = 200_000  # keys held in a Python set before they are merged into the sorted array
 
@@ -70,11 +80,13 @@ def paper_key(paper_id: str, sha1: str, rules_hash: str, version: str = __versio
     return h64(f"{paper_id}\0{sha1}\0{rules_hash}\0{version}")
 
 
-def papers_table(ids: list[str], sha1s: list[str], rules_hash: str, counts: Iterable[int]) -> pa.Table:
+def papers_table(ids: list[str], sha1s: list[str], rules_hash: str, counts: Iterable[int],
+                 abstracts: list[str]) -> pa.Table:
     n = len(ids)
     return pa.Table.from_arrays(
         [pa.array(ids, pa.string()), pa.array(sha1s, pa.string()), pa.array([rules_hash] * n, pa.string()),
-         pa.array([__version__] * n, pa.string()), pa.array(list(counts), pa.int32())],
+         pa.array([__version__] * n, pa.string()), pa.array(list(counts), pa.int32()),
+         pa.array(abstracts, pa.string())],
         schema=PAPERS_SCHEMA)
 
 
@@ -122,10 +134,11 @@ def stamp_of(path: str) -> str | None:
     return value.decode() if value else None
 
 
-def iter_papers(path: str, batch_rows: int = 65_536) -> Iterator[pa.RecordBatch]:
-    """The papers table at `path`, batch by batch."""
+def iter_papers(path: str, batch_rows: int = 65_536, keys_only: bool = False) -> Iterator[pa.RecordBatch]:
+    """The papers table at `path`, batch by batch (only `KEY_COLUMNS` with `keys_only`:
+    the abstracts are most of its bytes and a membership test needs none)."""
     pf = pq.ParquetFile(path)
-    yield from pf.iter_batches(batch_size=batch_rows, columns=PAPERS_SCHEMA.names)
+    yield from pf.iter_batches(batch_size=batch_rows, columns=KEY_COLUMNS if keys_only else PAPERS_SCHEMA.names)
 
 
 def add_batch_keys(batch: pa.RecordBatch | pa.Table, keys: KeySet | None, ids: KeySet | None) -> None:
