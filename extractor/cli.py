@@ -295,6 +295,8 @@ cli.add_command(_rules)
 from extractor.cli_dashboard import dashboard as _dashboard  # noqa: E402
 
 cli.add_command(_dashboard)
+from extractor.cli_leaderboard import COMMANDS as _leaderboards  # noqa: E402  (lbx benchmarks / leaderboard / export)
+[cli.add_command(c) for c in _leaderboards]
 
 
 def main(argv=None):

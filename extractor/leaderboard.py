@@ -1,28 +1,36 @@
 """Leaderboards from a results table: usable from pandas, no Streamlit needed.
 
-    df = load_results("results.parquet")
-    benchmarks(df)                       # every (dataset, metric) with its coverage
-    leaderboard(df, "LRS3", "word error rate")   # ranked, best score per method
-    flagged(df, "LRS3", "word error rate")       # rows kept out of the ranking, and why
-    leaderboard(df, "LRS3", "WER", include_low_confidence=True)   # rank every plausible row
+    df = load_results("results.parquet")          # a file, or a dataset directory (DIR/)
+    benchmarks(df)                                # every (dataset, split, metric, setting), most papers first
+    leaderboard(df, "LRS3", "word error rate")    # ranked, best score per (method, paper)
+    leaderboard(df, "CIFAR-10", "accuracy", setting="semi-supervised; 250 labels")
+    flagged(df, "LRS3", "word error rate")        # rows kept out of the ranking, and why
+    leaderboard(df, "LRS3", "WER", include_all=True)   # rank every plausible row
+    paper_table(df, "2401.01234")                 # one row per method, one column per metric
+    export_pwc(df)                                # Papers with Code's evaluation-tables structure
 
-A benchmark is a dataset (with its split) and a metric; spellings that the
-lexicons know as one thing are merged ("Top-1 accuracy", "top-1 acc"). Only
-`score` rows are ranked: deltas and ratios are claims relative to something
-else (`claims_for` lists them beside a paper's rank). The order follows the
-metric's direction (lower is better for WER, FID, perplexity, latency, error
-rates) from the metric lexicon, else the table's `higher_is_better` column.
+A benchmark is a dataset with its split, a metric and a setting. Names are one
+benchmark only where the rule files say so (extractor/benchmark_ids.py: the
+lexicons, and rules/benchmarks.yaml for "ImageNet-1K" = "ImageNet" and
+"accuracy" = "top-1 accuracy" on ImageNet); rows of different settings
+(rules/settings.yaml: "5-shot", "semi-supervised; 250 labels", "adversarial
+(AutoAttack)") are on different boards; `setting=None` is the board of rows
+with no setting. Only `score` rows are ranked: deltas and ratios are claims
+relative to something else (`claims_for` lists them beside a paper's rank). The
+order follows the metric's direction from the metric lexicon, else the table's
+`higher_is_better` column.
 
-Plausibility comes from the metric lexicon: each metric's `scale` (percent,
-fraction, raw) and `range` decide. Values are compared on one scale per metric
-(`value_norm` of the ranking: percentages and percent-scale metrics as fractions,
-so 0.931 and 93.1% of accuracy rank together; time, memory... in one unit), and a
-value outside the metric's range (an accuracy of 255, with or without a unit; a
-negative FID) or in a unit the metric cannot have is kept out with its reason.
-Rows whose `confidence` (the estimated chance that the whole row is right, see
-extractor/confidence.py) is under RANK_THRESHOLD are listed as low confidence,
-not ranked, unless `include_low_confidence=True`. Nothing is dropped silently:
-`flagged()` lists every score row a board keeps out, with the reason.
+Who is ranked: the paper's own results and named baselines with a confidence
+at or above RANK_THRESHOLD. Listed beneath instead, each with its reason:
+- implausible values: each metric's lexicon `scale` (percent, fraction, raw) and
+  `range` decide, on one scale per metric (0.931 and 93.1% of accuracy rank
+  together; an accuracy of 255, with or without a unit, never ranks);
+- anonymous references ("prior state of the art", "baseline", an unnamed
+  method): numbers a paper quotes from others, often of another set-up;
+- rows under RANK_THRESHOLD (the estimated chance that the row is right, see
+  extractor/confidence.py).
+`include_all=True` ranks the last two kinds too (never an implausible value).
+One row per (method, paper), its best value by the metric's direction.
 """
 from __future__ import annotations
 
@@ -31,16 +39,21 @@ import re
 from functools import lru_cache
 
 import pandas as pd
+import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
+from extractor.benchmark_ids import index_for
 from extractor.table import SCHEMA
 
 # Method names that are not a method: a paper's unnamed own method or a generic
-# reference. They are ranked per paper ("(ours)" of two papers are two entries).
+# reference. "(ours)" is ranked per paper; the references are not ranked.
 GENERIC_METHODS = {"(ours)", "baseline", "prior state of the art"}
+ANONYMOUS_REFERENCES = {"baseline", "prior state of the art"}
 # Rows under this confidence are listed, not ranked (chosen from the calibration
 # table on D4, README "Confidence": the rows ranked above it are mostly right).
 RANK_THRESHOLD = 0.5
+# Columns later lbx versions added: a table written before them still opens.
+OPTIONAL_COLUMNS = ("url", "setting", "metric_text", "dataset_text", "method_text")
 _POINTS = {"%", "pp", "points"}  # units of a number printed in percentage points
 _ARXIV_ID = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$")
 
@@ -50,27 +63,52 @@ class ResultsError(Exception):
 
 
 def load_results(path: str | os.PathLike) -> pd.DataFrame:
+    """An lbx results table: a Parquet file, or a dataset directory `lbx extract -o DIR/`
+    wrote (Hive partitions `year=...`, read as one table with its `year` column)."""
     path = os.fspath(path)
     if not os.path.exists(path):
         raise ResultsError(f"{path}: no such file")
     try:
-        schema = pq.read_schema(path)
+        if os.path.isdir(path):
+            data = pads.dataset(path, format="parquet", partitioning="hive",
+                                exclude_invalid_files=False, ignore_prefixes=[".", "_"])
+            schema = data.schema
+        else:
+            data, schema = None, pq.read_schema(path)
     except Exception as exc:  # pyarrow raises several types for a non-Parquet file
-        raise ResultsError(f"{path}: not a Parquet file ({exc.__class__.__name__})") from None
-    missing = [n for n in SCHEMA.names if n not in schema.names and n != "url"]
+        raise ResultsError(f"{path}: not a Parquet file or dataset ({exc.__class__.__name__})") from None
+    missing = [n for n in SCHEMA.names if n not in schema.names and n not in OPTIONAL_COLUMNS]
     if missing:
         raise ResultsError(f"{path}: not an lbx results table (missing columns: {', '.join(missing)})")
-    df = pq.read_table(path).to_pandas()
-    if "url" not in df.columns:
-        df["url"] = None
+    try:
+        df = (data.to_table() if data is not None else pq.read_table(path)).to_pandas()
+    except Exception as exc:
+        raise ResultsError(f"{path}: cannot read it ({exc.__class__.__name__}: {exc})") from None
+    for name in OPTIONAL_COLUMNS:
+        if name not in df.columns:
+            df[name] = None
+    if "year" in df.columns and df["year"].dtype.name == "category":
+        df["year"] = df["year"].astype(str)
     return df
 
 
-@lru_cache(maxsize=1)
-def _rules():
-    from extractor.rules.loader import load_rules
+_RULES = None
 
-    return load_rules()
+
+def use_rules(rules) -> None:
+    """Rank with this RuleSet (built-ins plus packs) instead of the default one."""
+    global _RULES
+    _RULES = rules
+    metric_info.cache_clear()
+
+
+def _rules():
+    global _RULES
+    if _RULES is None:
+        from extractor.rules.loader import load_rules, rule_dirs_from_env
+
+        _RULES = load_rules(rule_dirs_from_env())  # LBX_RULES packs override the built-ins here too
+    return _RULES
 
 
 @lru_cache(maxsize=4096)
@@ -91,25 +129,35 @@ def canonical_metric(name: str) -> tuple[str, bool | None]:
     return metric_info(name)[:2]
 
 
+def identify(dataset: str, metric: str):
+    """The Benchmark (dataset with split, base, split, metric, task) a row of these names is on."""
+    return index_for(_rules()).identify(str(dataset), str(metric))
+
+
 _INFO_COLUMNS = ("metric_name", "lexicon_hib", "scale", "range_low", "range_high")
-_HELPER_COLUMNS = [*_INFO_COLUMNS, "bench_dataset", "bench_metric"]
+_HELPER_COLUMNS = [*_INFO_COLUMNS, "bench_dataset", "bench_split", "bench_task", "bench_setting"]
 
 
-def _key(s) -> str:
-    return re.sub(r"[^0-9a-z]+", "", str(s).lower())
+def _pairs(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per distinct (dataset, metric) with its benchmark: a million-row
+    table has a few thousand of them, so names are resolved once each."""
+    pairs = df[["dataset", "metric"]].drop_duplicates()
+    out = []
+    for d, m in pairs.itertuples(index=False):
+        b = identify(d, m)
+        out.append((d, m, b.dataset, b.split, b.task, *metric_info(b.metric)))
+    return pd.DataFrame(out, columns=["dataset", "metric", "bench_dataset", "bench_split", "bench_task",
+                                      *_INFO_COLUMNS])
 
 
 def _with_keys(df: pd.DataFrame) -> pd.DataFrame:
-    """Rows with a dataset and a metric, plus their benchmark keys. The keys are
-    computed once per distinct spelling, not per row: a million-row table has a
-    few thousand of them."""
-    out = df[df["dataset"].notna() & df["metric"].notna()].copy()
-    metrics = {m: metric_info(m) for m in out["metric"].unique()}
-    for i, col in enumerate(_INFO_COLUMNS):
-        out[col] = out["metric"].map({m: c[i] for m, c in metrics.items()})
-    out["bench_dataset"] = out["dataset"].map({d: _key(d) for d in out["dataset"].unique()})
-    out["bench_metric"] = out["metric_name"].map({m: _key(m) for m in out["metric_name"].unique()})
-    return out
+    """Rows with a dataset and a metric, plus their benchmark and metric facts."""
+    out = df[df["dataset"].notna() & df["metric"].notna()]
+    if out.empty:
+        return out.assign(**{c: pd.Series(dtype=object) for c in _HELPER_COLUMNS})
+    keyed = out.merge(_pairs(out), on=["dataset", "metric"], how="left")
+    setting = keyed["setting"] if "setting" in keyed.columns else pd.Series(None, index=keyed.index)
+    return keyed.assign(bench_setting=setting.astype(object).where(setting.notna(), "").astype(str))
 
 
 def _direction(rows: pd.DataFrame) -> bool | None:
@@ -123,33 +171,45 @@ def _direction(rows: pd.DataFrame) -> bool | None:
 
 
 def benchmarks(df: pd.DataFrame) -> pd.DataFrame:
-    """One row per benchmark: dataset, metric, task, results, methods, papers,
-    higher_is_better; the most covered first."""
-    cols = ["dataset", "metric", "task", "results", "methods", "papers", "higher_is_better"]
-    keyed = _with_keys(df.loc[df["kind"] == "score", ["dataset", "metric", "task", "method", "paper_id",
-                                                      "higher_is_better"]])
+    """One row per benchmark: dataset (with split), split, metric, setting, task,
+    results, methods, papers, higher_is_better; the most papers first."""
+    cols = ["dataset", "split", "metric", "setting", "task", "results", "methods", "papers", "higher_is_better"]
+    keep = [c for c in ("dataset", "metric", "task", "method", "paper_id", "higher_is_better", "setting")
+            if c in df.columns]
+    keyed = _with_keys(df.loc[df["kind"] == "score", keep])
     if keyed.empty:
         return pd.DataFrame(columns=cols)
     rows = []
-    for (_, _), g in keyed.groupby(["bench_dataset", "bench_metric"], sort=False):
+    for (dataset, metric, setting), g in keyed.groupby(["bench_dataset", "metric_name", "bench_setting"],
+                                                       sort=False):
+        task = g["bench_task"].dropna()
+        task = task.iloc[0] if len(task) else (g["task"].dropna().mode().iloc[0] if g["task"].notna().any()
+                                               else None)
         rows.append({
-            "dataset": g["dataset"].mode().iloc[0], "metric": g["metric_name"].mode().iloc[0],
-            "task": g["task"].dropna().mode().iloc[0] if g["task"].notna().any() else None,
-            "results": len(g), "methods": g["method"].nunique(), "papers": g["paper_id"].nunique(),
+            "dataset": dataset, "split": g["bench_split"].iloc[0], "metric": metric, "setting": setting or None,
+            "task": task, "results": len(g), "methods": g["method"].nunique(), "papers": g["paper_id"].nunique(),
             "higher_is_better": _direction(g),
         })
     out = pd.DataFrame(rows, columns=cols)
-    return out.sort_values(["results", "papers", "dataset", "metric"], ascending=[False, False, True, True],
-                           ignore_index=True)
+    order = out.assign(_s=out["setting"].fillna(""))
+    order = order.sort_values(["papers", "results", "dataset", "metric", "_s"],
+                              ascending=[False, False, True, True, True])
+    return out.loc[order.index].reset_index(drop=True)
 
 
-def _benchmark_rows(df: pd.DataFrame, dataset: str, metric: str) -> pd.DataFrame:
-    # narrow on the dataset first (cheap string keys), then key only those rows
-    d_key = _key(dataset)
-    datasets = [d for d in df["dataset"].dropna().unique() if _key(d) == d_key]
-    keyed = _with_keys(df[df["dataset"].isin(datasets)])
-    m_key = _key(canonical_metric(metric)[0])
-    return keyed[(keyed["bench_dataset"] == d_key) & (keyed["bench_metric"] == m_key)]
+def _benchmark_rows(df: pd.DataFrame, dataset: str, metric: str, setting: str | None = None,
+                    any_setting: bool = False) -> pd.DataFrame:
+    """The rows of one benchmark: names resolved per distinct pair, then the rows of those pairs."""
+    target = identify(dataset, metric)
+    target_metric = metric_info(target.metric)[0]
+    named = df[df["dataset"].notna() & df["metric"].notna()]
+    pairs = _pairs(named)
+    pairs = pairs[(pairs["bench_dataset"] == target.dataset) & (pairs["metric_name"] == target_metric)]
+    wanted = pd.MultiIndex.from_frame(pairs[["dataset", "metric"]])
+    rows = _with_keys(named[pd.MultiIndex.from_frame(named[["dataset", "metric"]]).isin(wanted)])
+    if any_setting:
+        return rows
+    return rows[rows["bench_setting"] == (setting or "")]
 
 
 def _fmt(x: float) -> str:
@@ -226,22 +286,43 @@ def _assess(rows: pd.DataFrame, higher: bool | None) -> tuple[pd.Series, pd.Seri
     return cmp, reasons
 
 
-def _kept_out(rows: pd.DataFrame, higher, include_low_confidence: bool, threshold: float):
+def anonymous(rows: pd.DataFrame) -> pd.Series:
+    """Rows whose method is a quoted, unnamed reference ("prior state of the art", "baseline"),
+    or no method at all; "(ours)" of the paper itself is not one."""
+    method = rows["method"]
+    return method.isna() | method.isin(ANONYMOUS_REFERENCES) | ((rows["role"] == "baseline")
+                                                                 & method.isin(GENERIC_METHODS))
+
+
+def _kept_out(rows: pd.DataFrame, higher, include_low_confidence: bool, threshold: float,
+              include_all: bool = False):
+    """(comparable value, reason it is not ranked, reason it is not ranked by default)."""
     cmp, reasons = _assess(rows, higher)
-    if not include_low_confidence:
-        conf = pd.to_numeric(rows["confidence"], errors="coerce").fillna(0.0)
-        low = (reasons == "") & (conf < threshold)
-        reasons[low] = [f"low confidence ({c:.2f} < {threshold:g})" for c in conf[low]]
-    return cmp, reasons
+    default = reasons.copy()
+    anon = (default == "") & anonymous(rows)
+    printed = rows["method_text"] if "method_text" in rows.columns else rows["method"]
+    default[anon] = [f"anonymous reference ({t if isinstance(t, str) and t else m or 'unnamed'}): "
+                     "a number the paper quotes, not a named method"
+                     for t, m in zip(printed[anon], rows["method"][anon])]
+    conf = pd.to_numeric(rows["confidence"], errors="coerce").fillna(0.0)
+    low = (default == "") & (conf < threshold)
+    default[low] = [f"low confidence ({c:.2f} < {threshold:g})" for c in conf[low]]
+    if include_all:
+        return cmp, reasons, default
+    out = default.copy()
+    if include_low_confidence:
+        out[low] = ""
+    return cmp, out, default
 
 
-def flagged(df: pd.DataFrame, dataset: str, metric: str, include_low_confidence: bool = False,
-            threshold: float = RANK_THRESHOLD) -> pd.DataFrame:
+def flagged(df: pd.DataFrame, dataset: str, metric: str, setting: str | None = None,
+            include_low_confidence: bool = False, threshold: float = RANK_THRESHOLD,
+            include_all: bool = False) -> pd.DataFrame:
     """The score rows of a benchmark that `leaderboard()` keeps out, each with its
-    reason: implausible for the metric, or (unless included) low confidence."""
-    rows = _benchmark_rows(df, dataset, metric)
+    reason: implausible for the metric, an anonymous reference, or low confidence."""
+    rows = _benchmark_rows(df, dataset, metric, setting)
     rows = rows[rows["kind"] == "score"]
-    cmp, reasons = _kept_out(rows, _direction(rows), include_low_confidence, threshold)
+    _, reasons, _ = _kept_out(rows, _direction(rows), include_low_confidence, threshold, include_all)
     out = rows[reasons != ""].copy()
     out["reason"] = reasons[reasons != ""]
     return out.drop(columns=_HELPER_COLUMNS).reset_index(drop=True)
@@ -255,26 +336,29 @@ def paper_url(paper_id: str, url) -> str | None:
     return None
 
 
-def leaderboard(df: pd.DataFrame, dataset: str, metric: str, include_low_confidence: bool = False,
-                threshold: float = RANK_THRESHOLD) -> pd.DataFrame:
-    """Ranked methods on one benchmark: each method's best score, ties sharing a rank.
+LEADERBOARD_COLUMNS = ["rank", "method", "value", "unit", "value_text", "value_norm", "higher_is_better", "title",
+                       "paper_id", "published", "evidence", "start", "end", "confidence", "role", "url",
+                       "dataset", "metric", "setting", "method_text", "note"]
 
-    Only plausible rows with confidence >= `threshold` are ranked (all plausible
-    rows with `include_low_confidence=True`); `value_norm` is the value on the
-    metric's one scale, which the order follows."""
-    cols = ["rank", "method", "value", "unit", "value_text", "value_norm", "higher_is_better", "title",
-            "paper_id", "published", "evidence", "start", "end", "confidence", "role", "url"]
-    rows = _benchmark_rows(df, dataset, metric)
+
+def leaderboard(df: pd.DataFrame, dataset: str, metric: str, setting: str | None = None,
+                include_low_confidence: bool = False, threshold: float = RANK_THRESHOLD,
+                include_all: bool = False) -> pd.DataFrame:
+    """Ranked entries of one benchmark (dataset, metric, setting): each (method, paper)
+    once with its best score, ties sharing a rank.
+
+    `value_norm` is the value on the metric's one scale, which the order follows;
+    `dataset`/`metric` are the benchmark's names; `note` says, for rows that
+    `include_all=True` adds, why the default board keeps them out."""
+    rows = _benchmark_rows(df, dataset, metric, setting)
     rows = rows[rows["kind"] == "score"]
     higher = _direction(rows)
-    cmp, reasons = _kept_out(rows, higher, include_low_confidence, threshold)
-    rows = rows.assign(value_norm=cmp)[reasons == ""]
+    cmp, reasons, default = _kept_out(rows, higher, include_low_confidence, threshold, include_all)
+    rows = rows.assign(value_norm=cmp, note=default)[reasons == ""]
     if rows.empty:
-        return pd.DataFrame(columns=cols)
+        return pd.DataFrame(columns=LEADERBOARD_COLUMNS)
     ascending = higher is False
-    entry = rows["method"].fillna("(unnamed)")
-    generic = entry.isin(GENERIC_METHODS) | rows["method"].isna()
-    rows = rows.assign(entry=entry.where(~generic, entry + " [" + rows["paper_id"] + "]"))
+    rows = rows.assign(entry=rows["method"].fillna("(unnamed)") + "\0" + rows["paper_id"].astype(str))
     best = (rows.sort_values(["value_norm", "confidence"], ascending=[ascending, False])
                 .drop_duplicates("entry", keep="first"))
     best = best.sort_values(["value_norm", "published", "method"], ascending=[ascending, True, True],
@@ -282,7 +366,9 @@ def leaderboard(df: pd.DataFrame, dataset: str, metric: str, include_low_confide
     best["rank"] = best["value_norm"].round(12).rank(method="min", ascending=ascending).astype(int)
     best["higher_is_better"] = higher
     best["url"] = [paper_url(p, u) for p, u in zip(best["paper_id"], best["url"])]
-    return best[cols].reset_index(drop=True)
+    best["dataset"], best["metric"] = best["bench_dataset"], best["metric_name"]
+    best["setting"] = best["bench_setting"].replace("", None)
+    return best[LEADERBOARD_COLUMNS].reset_index(drop=True)
 
 
 def paper_results(df: pd.DataFrame, paper_id: str) -> pd.DataFrame:
@@ -290,8 +376,38 @@ def paper_results(df: pd.DataFrame, paper_id: str) -> pd.DataFrame:
     return df[df["paper_id"] == paper_id].sort_values("start").reset_index(drop=True)
 
 
-def claims_for(df: pd.DataFrame, paper_id: str, dataset: str, metric: str) -> pd.DataFrame:
+def paper_table(df: pd.DataFrame, paper_id: str) -> pd.DataFrame:
+    """The paper's results as Papers with Code showed them: one row per method, one
+    column per benchmark ("metric · dataset", with the setting), each cell the best
+    score printed (by the metric's direction); deltas and ratios are not in it."""
+    rows = _with_keys(df[(df["paper_id"] == paper_id) & (df["kind"] == "score")])
+    if rows.empty:
+        return pd.DataFrame(columns=["method"])
+    column = rows["metric_name"] + " · " + rows["bench_dataset"]
+    column = column.where(rows["bench_setting"] == "", column + " (" + rows["bench_setting"] + ")")
+    value = pd.to_numeric(rows["value_norm"], errors="coerce").fillna(rows["value"].astype(float))
+    sign = rows["lexicon_hib"].map(lambda h: -1.0 if h is False else 1.0).astype(float)
+    frame = pd.DataFrame({"method": rows["method"].fillna("(unnamed)").values, "column": column.values,
+                          "key": (value * sign).values, "text": rows["value_text"].values,
+                          "start": rows["start"].values})
+    frame = frame.sort_values(["key", "start"], ascending=[False, True]).drop_duplicates(["method", "column"])
+    order = list(dict.fromkeys(frame.sort_values("start")["column"]))
+    methods = list(dict.fromkeys(frame.sort_values("start")["method"]))
+    table = frame.pivot(index="method", columns="column", values="text").reindex(index=methods, columns=order)
+    return table.reset_index().rename_axis(columns=None)
+
+
+def claims_for(df: pd.DataFrame, paper_id: str, dataset: str, metric: str,
+               setting: str | None = None) -> pd.DataFrame:
     """The deltas and ratios one paper claims on a benchmark (shown beside its rank)."""
-    rows = _benchmark_rows(df[df["paper_id"] == paper_id], dataset, metric)
+    rows = _benchmark_rows(df[df["paper_id"] == paper_id], dataset, metric, setting)
     rows = rows[rows["kind"].isin(["delta", "ratio"])]
     return rows.drop(columns=_HELPER_COLUMNS).reset_index(drop=True)
+
+
+def export_pwc(df: pd.DataFrame, **kwargs) -> list[dict]:
+    """The ranked boards in the structure of Papers with Code's evaluation-tables.json
+    (see extractor/pwc_export.py)."""
+    from extractor.pwc_export import export_pwc as _export
+
+    return _export(df, **kwargs)
