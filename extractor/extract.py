@@ -21,6 +21,8 @@ from extractor.classify import Decision, classify, grammar_reject
 from extractor.confidence import row_confidence
 from extractor.quantities import normalize_value
 from extractor.result import Result
+from extractor.shared_decisions import (continue_parallel_deltas, continue_parallel_results, link_parenthesized_lists,
+                                        share_within_groups)
 from extractor.settings import detect_setting
 from extractor.rules.lexicon import Entry, Mention, tokenize
 from extractor.rules.loader import RuleSet
@@ -97,7 +99,7 @@ def explain_paper(paper: Paper, rules: RuleSet) -> list[Explained]:
     # First pass: numbers and decisions, sentence by sentence. Lexicon look-ups only
     # where a number survives the grammar: most sentences of most abstracts have none.
     numbers = find_numbers(text, rules.units)
-    _link_parenthesized_lists(text, numbers)
+    link_parenthesized_lists(text, numbers)
     early_all = [grammar_reject(m) for m in numbers]
     if all(d is not None for d in early_all):  # no number could be a result: done, no sentence split
         return [Explained(m, d, None, []) for m, d in zip(numbers, early_all)]
@@ -114,8 +116,10 @@ def explain_paper(paper: Paper, rules: RuleSet) -> list[Explained]:
             continue
         ctx = Context(text, s, e, rules)
         decisions = [d or classify(m, ctx, rules) for m, d in zip(mentions, early)]
-        _share_within_groups(mentions, decisions)
-        _continue_parallel_deltas(text, mentions, decisions)
+        share_within_groups(mentions, decisions)
+        if continue_parallel_results(text, mentions, decisions):
+            share_within_groups(mentions, decisions)  # the continuation's own range or list
+        continue_parallel_deltas(text, mentions, decisions)
         sentences.append((k, s, e, mentions, decisions, ctx))
     # Second pass, only for abstracts with results: what the whole abstract says
     # (the paper's method name, its one dataset) and the fields of each result.
@@ -188,80 +192,6 @@ def _not_a_dataset_name(name: str, vocab) -> bool:
     """Models, organisations and kinds of things have dataset-like shapes too."""
     head = regex.split(r"[-\s]", name, maxsplit=1)[0]
     return name in vocab.not_names or head in vocab.not_names
-
-
-# "by 18% (ResNet) and 40% (DQN)", "82% (CIFAR-10) and 32% (ImageNet, top-5)": a
-# parenthesis naming what each number is for, then the next member of the list.
-_PAREN_LIST_SEP = regex.compile(r"\s*\([^()]{1,40}\)\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+|&\s+)")
-
-
-def _link_parenthesized_lists(text: str, numbers: list[NumberMention]) -> None:
-    """Numbers of one unit separated only by a parenthesis and a list separator
-    form a list, as "A, B and C" do: they share the decision of their members."""
-    next_id = max((m.list_id for m in numbers if m.list_id is not None), default=-1) + 1
-    free = [m for m in numbers if not (m.glued_name or m.glued_right or m.year)]  # not "CIFAR-10" in the parenthesis
-    for a, b in zip(free, free[1:]):
-        if a.unit == b.unit and b.list_id is None and _PAREN_LIST_SEP.fullmatch(text, a.end, b.start):
-            if a.list_id is None:
-                a.list_id, next_id = next_id, next_id + 1
-            b.list_id = a.list_id
-
-
-def _kind_evidence(d: Decision) -> tuple[int, float]:
-    """How much a decision says about its kind: a change cue ("gains of", "by")
-    says more than a score read only from a metric or dataset next to the number
-    ("gains of up to 1-2 BLEU": both deltas), then the rule's confidence."""
-    return (0 if d.rule.split("+")[0] in _WEAK_SCORES else 1, d.confidence)
-
-
-def _share_within_groups(mentions: list[NumberMention], decisions: list[Decision]) -> None:
-    """A range or list member no pattern accepted takes the decision of an accepted
-    member ("84.3%, 84.9% and 85.6% Top-1 accuracy"; "by 3.36% to 7.21%")."""
-    for key in ("range_id", "list_id"):
-        groups: dict[int, list[int]] = {}
-        for i, m in enumerate(mentions):
-            gid = getattr(m, key)
-            if gid is not None:
-                groups.setdefault(gid, []).append(i)
-        for idx in groups.values():
-            donors = [decisions[i] for i in idx if decisions[i].accepted]
-            if not donors:
-                continue
-            donor = donors[-1] if key == "list_id" else donors[0]
-            strongest = max(donors, key=_kind_evidence)
-            for i in idx:
-                d = decisions[i]
-                if d.accepted and d.kind != strongest.kind and _kind_evidence(d) < _kind_evidence(strongest) \
-                        and "factor" not in (mentions[i].unit_family or ""):
-                    d.trail.append(f"kind {d.kind} -> {strongest.kind}, as the {key[:-3]}'s {strongest.rule}")
-                    d.kind = strongest.kind  # "gains of 8.8% and 3.5% in A and B": both deltas
-                if not d.accepted and d.rule in ("none",):
-                    decisions[i] = Decision(True, f"{donor.rule}+{key[:-3]}", kind=donor.kind,
-                                            confidence=donor.confidence * 0.9, pattern=donor.pattern,
-                                            fit=None, trail=d.trail + [f"shares the decision of its {key[:-3]}"])
-
-
-_TO = regex.compile(r"\s*to\s*")
-_PARALLEL_GAP = regex.compile(
-    r"[^.;:]{0,70}?(?:,\s*|\s)(?:and\s+|while\s+|with\s+)?(?:by\s+)?(?:up\s+to\s+|about\s+|around\s+|over\s+)?",
-    regex.IGNORECASE)
-_NEW_CLAUSE = regex.compile(r"\b(?:achiev|reach|obtain|attain|scor|get|record|yield|perform)\w*\b", regex.IGNORECASE)
-_WEAK_SCORES = ("score.metric_after", "score.on_dataset", "score.share_of_cases")
-
-
-def _continue_parallel_deltas(text, mentions, decisions) -> None:
-    """"improves EM by 5.7% and 6.6% on execution accuracy": a number read as a
-    score only because a metric follows it continues the delta before it."""
-    prev = None
-    for m, d in zip(mentions, decisions):
-        if not d.accepted:
-            continue
-        if prev is not None and prev[1].kind == "delta" and d.kind == "score" and d.rule in _WEAK_SCORES \
-                and m.unit_family == prev[0].unit_family and _PARALLEL_GAP.fullmatch(text, prev[0].end, m.start) \
-                and not _NEW_CLAUSE.search(text, prev[0].end, m.start):
-            d.kind = "delta"
-            d.trail.append(f"kind score -> delta: continues the delta {prev[0].text!r} before it")
-        prev = (m, d)
 
 
 def _result(paper, rules, abstract, omap, mention, decision, s, e, f: Fields) -> Result:

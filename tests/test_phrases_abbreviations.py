@@ -167,3 +167,10 @@ def test_explain_names_how_each_field_was_found():
     assert "metric: metric printed after the number (printed 'top-1 accuracy')" in out
     assert "dataset: dataset named after the number (printed 'BarBench-Hard')" in out
     assert "method: " in out
+
+
+def test_parallel_continuation_shares_the_result_decision():
+    rows = _extract("Graph kernels", "We see an error reduction of 6% on the ring dataset and 9% to 14% on the chain dataset.")
+    assert sorted((r.value, r.kind) for r in rows) == [(6.0, "delta"), (9.0, "delta"), (14.0, "delta")]
+    setup = _extract("Data splits", "We train on 20% of the data and test on 80% of it.")
+    assert setup == []
