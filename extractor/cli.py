@@ -52,6 +52,21 @@ class ByteSize(click.ParamType):
         return int(float(m.group(1)) * self._UNITS[unit])
 
 
+def full_short_help(command: click.Command) -> None:
+    """Give `command` and its subcommands their whole first sentence as the line
+    `--help` lists them with: click otherwise cuts it to the terminal's width
+    with "...". A command that sets its own `short_help` keeps it."""
+    if command.short_help is None and command.help:
+        paragraph = command.help.split("\n\n")[0]
+        text = " ".join(paragraph.split())
+        import re
+
+        end = re.search(r"(?<!\.)\.\s", text)  # a sentence's end, not the ellipsis of 'INPUT...'
+        command.short_help = text if end is None else text[:end.start() + 1]
+    for sub in getattr(command, "commands", {}).values():
+        full_short_help(sub)
+
+
 class LbxGroup(click.Group):
     """Runs a command and maps its outcome to one stderr line and an exit code
     (`extractor.exits.outcome`, the one place that does).
@@ -64,6 +79,7 @@ class LbxGroup(click.Group):
         previous = install_sigterm()
         error = None
         code = 0
+        full_short_help(self)  # here: commands are registered by other modules after this group exists
         try:
             # click's own `main` minus its error handling (which prints in its own
             # style, and a blank line before an interrupt): all of that is `outcome`'s.
@@ -85,7 +101,7 @@ class LbxGroup(click.Group):
 @click.version_option(__version__, "--version", prog_name="lbx", message="%(prog)s %(version)s")
 def cli():
     """lbx, the leaderboard extractor: reported ML results from paper abstracts
-    into a Parquet table."""
+    into a table (Parquet, CSV or JSON Lines), and a dashboard to rank them."""
 
 
 def _rule_dirs(cli_dirs: tuple[str, ...]) -> list[str]:
@@ -132,7 +148,7 @@ class _Progress:
             self._bar.update(self._task, completed=papers, results=results, refresh=True)
 
 
-def _summary(stats, out: str, seconds: float, update: bool) -> list[str]:
+def _summary(stats, out: str, seconds: float, update: bool, figures: tuple[int, int] | None = None) -> list[str]:
     from extractor.extract import MAX_ABSTRACT_CHARS
 
     lines = [f"lbx: read {stats.papers_read:,} papers from {stats.files_read} of {stats.inputs} inputs"]
@@ -150,6 +166,15 @@ def _summary(stats, out: str, seconds: float, update: bool) -> list[str]:
                      + (f", {stats.resumed:,} taken over from an interrupted run" if stats.resumed else "")
                      + f"; kept {stats.kept_rows:,} rows from the previous table")
     lines.append(f"lbx: wrote {stats.written:,} results to {out} in {seconds:.1f} s")
+    if figures is not None:
+        with_results, benchmarks = figures
+        lines.append(f"lbx: {with_results:,} papers with results, {benchmarks:,} benchmarks "
+                     "(dataset and metric pairs with at least one score)")
+    if out.endswith(".parquet"):
+        lines.append(f"lbx: next: lbx dashboard {out}")
+    else:  # the dashboard opens one Parquet file
+        lines.append("lbx: next: lbx dashboard opens a .parquet file (lbx extract ... -o NAME.parquet, "
+                     "then lbx dashboard NAME.parquet)")
     return lines
 
 
@@ -165,8 +190,9 @@ def _output_target(out: str | None, update: str | None) -> str:
 
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
-@click.option("-o", "--output", "out", metavar="OUT", help="Parquet file to write, or with a trailing slash a "
-              "dataset directory partitioned by year (replaced atomically).")
+@click.option("-o", "--output", "out", metavar="OUT", help="File to write, its format by its extension: .parquet, "
+              ".csv (spreadsheet-safe) or .jsonl; or, with a trailing slash, a Parquet dataset directory partitioned "
+              "by year. Replaced atomically, with OUT's papers table (OUT.papers.parquet) beside it.")
 @click.option("--update", metavar="OUT", help="Update the table OUT: skip papers it holds with the same abstract "
               "and rules, extract the rest; an interrupted update resumes.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Input format (default: guessed from each file).")
@@ -259,7 +285,10 @@ def extract(inputs, out, update, fmt, title_col, abstract_col, id_col, date_col,
             raise e.first from None
         raise CliError(str(e)) from None
     if not quiet:
-        for line in _summary(stats, out, time.monotonic() - started, update is not None):
+        from extractor.run.output import output_figures
+
+        seconds = time.monotonic() - started
+        for line in _summary(stats, out, seconds, update is not None, output_figures(claim.path)):
             console.print(line)
 
 

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from filelock import FileLock, Timeout
 
@@ -366,3 +367,31 @@ class Output(Target):
         self.write_papers(papers_table(out.batch.ids, out.batch.sha1s, self.rules_hash, out.counts,
                                        [r[2] for r in rows]))
         return n
+
+
+# -- what a finished run holds ---------------------------------------------------
+
+def output_figures(path: str) -> tuple[int, int]:
+    """(papers with at least one result, benchmarks) of the output at `path`, for
+    the closing summary: the first from its papers table (always Parquet), the
+    second the distinct (dataset, metric) pairs with at least one score, read back
+    from the results (three columns only) in whatever format they were written."""
+    n_results = pq.read_table(papers_path(path), columns=["n_results"]).column(0)
+    with_results = int(pc.sum(pc.greater(n_results, 0)).as_py() or 0)
+    columns = ["dataset", "metric", "kind"]
+    fmt = output_format(path)
+    if fmt in ("parquet", "dataset"):
+        table = pq.read_table(path, columns=columns)
+    elif fmt == "csv":
+        import pyarrow.csv as pacsv
+
+        table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(include_columns=columns,
+                                                                          strings_can_be_null=True))
+    else:
+        import pyarrow.json as pajson
+
+        table = pajson.read_json(path).select(columns) if os.path.getsize(path) else pa.table(
+            {c: pa.array([], pa.string()) for c in columns})
+    scores = table.filter(pc.equal(table.column("kind"), "score")).drop_null()
+    benchmarks = scores.group_by(["dataset", "metric"]).aggregate([]).num_rows if scores.num_rows else 0
+    return with_results, benchmarks
