@@ -130,9 +130,10 @@ def explain_paper(paper: Paper, rules: RuleSet) -> list[Explained]:
     all_datasets = _datasets_in(text, 0, len(text), rules, tokens, all_metrics)
     known = {m.text for m in all_datasets if not m.entry.id.startswith("shape:")} | {m.text for m in all_metrics} \
         | concept_short_forms(paper.title, text, rules.vocab)
-    only = {m.entry.name for m in all_datasets}
-    default_dataset = next(iter(only)) if len(only) == 1 else dataset_from_title(paper.title)
     own_name = paper_method(paper.title, text, known, rules.vocab)
+    # a name known only by its shape that is the paper's method is not its benchmark
+    only = {m.entry.name for m in all_datasets if not (m.entry.id.startswith("shape:") and m.entry.name == own_name)}
+    default_dataset = next(iter(only)) if len(only) == 1 else dataset_from_title(paper.title)
     own_long = long_form(own_name, text)
     out: list[Explained] = []
     for k, s, e, mentions, decisions, ctx in sentences:

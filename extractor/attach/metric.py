@@ -100,6 +100,15 @@ def printed_metric_span(text: str, span: tuple[int, int] | None, lo: int, hi: in
     return (start, end)
 
 
+def _strip_closed(text: str, span: tuple[int, int], closed: frozenset[str]) -> tuple[int, int] | None:
+    """The span without the closed-class words it starts with ("in robust error" -> "robust error")."""
+    start, end = span
+    for w in regex.finditer(r"\S+", text[start:end]):
+        if w.group().lower() not in closed:
+            return (start + w.start(), end)
+    return None
+
+
 def _phrase_after(text: str, mention, end: int, vocab) -> list[MetricChoice]:
     """Open-vocabulary metrics: the noun phrase a comparison governs after the
     number, one introduced by "for"/"in", or one printed right after it."""
@@ -171,8 +180,9 @@ def attach_metric(mention, decision, ctx) -> MetricChoice:
     if span and text[span[0]:span[1]].lower() not in _STOP_GENERIC:
         cands.append(MetricChoice(text[span[0]:span[1]], None, "noun after 'increase in'", 1.2, span=span))
     g = _GENERIC_BEFORE.search(text, max(ctx.start, mention.start - 80), mention.start)
-    if g and g.group(1).split()[0].lower() not in _STOP_GENERIC:
-        cands.append(MetricChoice(g.group(1), None, "object of the change verb", 1.0, span=g.span(1)))
+    obj = _strip_closed(text, g.span(1), ctx.vocab.closed_class) if g else None  # "reductions in robust error"
+    if obj and text[obj[0]:obj[1]].split()[0].lower() not in _STOP_GENERIC:
+        cands.append(MetricChoice(text[obj[0]:obj[1]], None, "object of the change verb", 1.0, span=obj))
     g = _SHARE_OF.match(text, mention.end, ctx.end)
     share = noun_phrase(text, g.end(), ctx.end, ctx.vocab.closed_class) if g and mention.unit == "%" else None
     if share and text[share[0]:share[1]].split()[0].lower() not in _STOP_GENERIC:
