@@ -1,10 +1,11 @@
-"""`lbx dashboard [RESULTS.parquet]`: open a results table in the Streamlit dashboard.
+"""`lbx dashboard [RESULTS]`: open a results table (a Parquet file, or a dataset
+directory `lbx extract -o DIR/` wrote) in the Streamlit dashboard.
 
 It runs `python -m streamlit run dashboards/app.py -- RESULTS.parquet` with the
 interpreter lbx runs under, so the dashboard sees the same packages. Without a
 file it leaves the choice to the app: LBX_RESULTS, else the bundled sample.
-The dashboard lives beside the package in the source tree (`dashboards/`), so
-this needs a checkout installed with `pip install -e`.
+The app is found by import path (the `dashboards` package, installed beside
+`extractor` by the same distribution), so a wheel install works as a checkout does.
 
 It listens on 127.0.0.1 unless `--address` says otherwise: Streamlit's own
 default is every interface, which would publish the table (and the app) to
@@ -19,7 +20,18 @@ from pathlib import Path
 
 import click
 
-APP = Path(__file__).resolve().parent.parent / "dashboards" / "app.py"
+def _app() -> Path:
+    """dashboards/app.py wherever the `dashboards` package is installed (site-packages
+    or a checkout), without importing it (that would import Streamlit)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("dashboards")
+    if spec is None or not spec.submodule_search_locations:
+        return Path("dashboards") / "app.py"  # not installed: the message below names it
+    return Path(list(spec.submodule_search_locations)[0]).resolve() / "app.py"
+
+
+APP = _app()
 DEFAULT_ADDRESS = "127.0.0.1"
 
 
@@ -48,18 +60,18 @@ def _nonempty(ctx, param, value: str) -> str:
 
 
 @click.command("dashboard")
-@click.argument("results", required=False, metavar="[RESULTS.parquet]",
-                type=click.Path(exists=True, dir_okay=False))
+@click.argument("results", required=False, metavar="[RESULTS]",
+                type=click.Path(exists=True))
 @click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port to serve on (Streamlit's default: 8501).")
 @click.option("--address", default=DEFAULT_ADDRESS, show_default=True, metavar="ADDR", callback=_nonempty,
               help="Address to listen on; 0.0.0.0 for every interface (anyone who can reach the machine sees the table).")
 @click.option("--headless", is_flag=True, help="Do not open a browser (for servers).")
 def dashboard(results, port, address, headless):
-    """Open RESULTS.parquet (default: $LBX_RESULTS, else the bundled sample) in the dashboard."""
+    """Open RESULTS (a Parquet file or a dataset directory; default: $LBX_RESULTS, else the bundled sample)."""
     if not APP.is_file():
         raise click.ClickException(
             f"the dashboard is not installed with this copy of lbx (no {APP}); "
-            "install lbx from a checkout with `pip install -e .`")
+            "reinstall lbx (pip install lbx, or pip install . in a checkout)")
     try:
         import streamlit  # noqa: F401  (a clear message rather than python's)
     except ImportError:

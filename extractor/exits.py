@@ -79,6 +79,15 @@ def outcome(exc: BaseException | None) -> tuple[str | None, int]:
         return None, exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     if click is not None and isinstance(exc, click.exceptions.Exit):  # --help, --version: done
         return None, exc.exit_code
+    if isinstance(exc, BrokenPipeError):
+        # The reader went away (`lbx rules list | head`): what it read is what it
+        # asked for. Point stdout at /dev/null so that the exit's flush is quiet too.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return None, 0
     if isinstance(exc, _known_errors()):
         return _one_line(f"lbx: error: {exc}"), 2
     if click is not None and isinstance(exc, click.ClickException):
