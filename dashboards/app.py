@@ -1,6 +1,7 @@
 """lbx dashboard: leaderboards, papers and every row of an lbx results table.
 
     lbx dashboard results.parquet
+    lbx dashboard DIR/                        (a dataset directory of `lbx extract -o DIR/`)
     streamlit run dashboards/app.py -- results.parquet
     LBX_RESULTS=results.parquet streamlit run dashboards/app.py
 
@@ -25,10 +26,11 @@ if _ROOT not in sys.path:
 import streamlit as st  # noqa: E402
 
 from dashboards import data, markup, url_state  # noqa: E402
-from dashboards.views import explorer, leaderboard, paper  # noqa: E402
+from dashboards.views import charts, explorer, leaderboard, paper  # noqa: E402
 from extractor.leaderboard import ResultsError  # noqa: E402
 
-RENDERERS = {"leaderboard": leaderboard.render, "paper": paper.render, "explorer": explorer.render}
+RENDERERS = {"leaderboard": leaderboard.render, "charts": charts.render, "paper": paper.render,
+             "explorer": explorer.render}
 
 
 def _source_line(source: data.Source, rows: int | None) -> str:

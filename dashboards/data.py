@@ -53,12 +53,23 @@ def results_source(argv: list[str] | None = None, environ=None) -> Source:
 
 
 def signature(path: str) -> Signature:
-    """(path, mtime, size); a missing file gets (path, -1, -1) and fails on load."""
+    """(path, mtime, size); a missing file gets (path, -1, -1) and fails on load.
+    A dataset directory (`lbx extract -o DIR/`) is its Parquet files: the latest
+    mtime and the summed size, so a re-extracted directory is read again."""
     try:
         stat = os.stat(path)
+        if not os.path.isdir(path):
+            return Signature(path, stat.st_mtime_ns, stat.st_size)
+        mtime, size = stat.st_mtime_ns, 0
+        for root, dirs, files in os.walk(path):
+            dirs[:] = [d for d in dirs if not d.startswith((".", "_"))]
+            for name in files:
+                if name.endswith(".parquet") and not name.startswith((".", "_")):
+                    st_ = os.stat(os.path.join(root, name))
+                    mtime, size = max(mtime, st_.st_mtime_ns), size + st_.st_size
+        return Signature(path, mtime, size)
     except OSError:
         return Signature(path, -1, -1)
-    return Signature(path, stat.st_mtime_ns, stat.st_size)
 
 
 @st.cache_data(show_spinner="Reading results…", max_entries=4)
@@ -73,20 +84,27 @@ def benchmarks(sig: Signature) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def ranking(sig: Signature, dataset: str, metric: str) -> pd.DataFrame:
-    return lb.leaderboard(load(sig), dataset, metric)
+def ranking(sig: Signature, dataset: str, metric: str, setting: str = "", include_all: bool = False) -> pd.DataFrame:
+    return lb.leaderboard(load(sig), dataset, metric, setting=setting or None, include_all=include_all)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def flagged(sig: Signature, dataset: str, metric: str) -> pd.DataFrame:
-    return lb.flagged(load(sig), dataset, metric)
+def flagged(sig: Signature, dataset: str, metric: str, setting: str = "", include_all: bool = False) -> pd.DataFrame:
+    return lb.flagged(load(sig), dataset, metric, setting=setting or None, include_all=include_all)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def claims(sig: Signature, dataset: str, metric: str, paper_ids: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+def claims(sig: Signature, dataset: str, metric: str, paper_ids: tuple[str, ...],
+           setting: str = "") -> dict[str, pd.DataFrame]:
     """Each ranked paper's deltas and ratios on the benchmark."""
     df = load(sig)
-    return {pid: lb.claims_for(df, pid, dataset, metric) for pid in paper_ids}
+    return {pid: lb.claims_for(df, pid, dataset, metric, setting=setting or None) for pid in paper_ids}
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def paper_table(sig: Signature, paper_id: str) -> pd.DataFrame:
+    """One row per method, one column per benchmark of the paper."""
+    return lb.paper_table(load(sig), paper_id)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

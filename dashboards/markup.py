@@ -14,7 +14,7 @@ from __future__ import annotations
 import html
 import math
 import re
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 # Same shapes as arXiv's identifiers: 2401.01234(v2) and the old archive/0701234.
 _ARXIV_ID = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$")
@@ -31,6 +31,9 @@ STYLE = """<style>
 .lbx-claim { display: inline-block; margin: 0 .25rem .25rem 0; padding: 0 .35rem; border-radius: .6rem;
   background: rgba(64,128,255,.15); white-space: nowrap; }
 .lbx-muted { opacity: .65; font-size: .85em; }
+.lbx-setting { font-size: .7em; padding: .1rem .45rem; border-radius: .6rem; background: rgba(255,160,0,.2);
+  vertical-align: middle; }
+.lbx-note { font-size: .8em; color: #b35900; }
 .lbx-paper h4 { margin: .2rem 0; }
 .lbx-ev { margin: .3rem 0 .6rem 0; }
 </style>"""
@@ -88,6 +91,12 @@ def link(text, url) -> str:
 def paper_view_href(paper_id: str) -> str:
     """Relative link that opens the paper view of this dashboard (a shareable URL)."""
     return html.escape("?view=paper&paper=" + quote(str(paper_id), safe=""), quote=True)
+
+
+def board_href(view: str, dataset: str, metric: str, setting: str = "") -> str:
+    """Relative link to a benchmark's board in another view (leaderboard, charts)."""
+    params = {"view": view, "dataset": dataset, "metric": metric, **({"setting": setting} if setting else {})}
+    return html.escape("?" + urlencode(params), quote=True)
 
 
 def locate(evidence: str, value_text, value=None) -> tuple[int, int] | None:

@@ -1,10 +1,12 @@
 """The dashboard (dashboards/app.py) under Streamlit's AppTest, and `lbx dashboard`.
 
 Every view runs on a small table written here from tests/fixtures/dashboard/
-rows.jsonl: two benchmarks (COCO test-dev AP, higher is better; LRS3 word
-error rate, lower is better), dated and undated papers, a delta claim, a
-percentage over 100 that must be kept out, and a paper whose title, method and
-evidence carry HTML, a <script> and Markdown that must stay inert text.
+rows.jsonl: COCO test-dev AP (higher is better, three papers: the default
+board), LRS3 word error rate (lower is better), CIFAR-10 accuracy under two
+settings (250 labels, and none), dated and undated papers, a delta claim, a
+percentage over 100 and an anonymous "prior state of the art" that must be
+kept out, and a paper whose title, method and evidence carry HTML, a <script>
+and Markdown that must stay inert text.
 """
 from __future__ import annotations
 
@@ -77,12 +79,23 @@ def html_of(at: AppTest) -> str:
 # The column that tells each view's st.dataframe apart (AppTest does not expose
 # the key of a read-only dataframe).
 TABLE_MARKERS = {"ranking_table": "link", "flagged_table": "reason", "paper_table": "rule",
-                 "explorer_table": "extractor_version"}
+                 "explorer_table": "extractor_version", "paper_results_table": "AP · COCO test-dev"}
 
 
 def table(at: AppTest, key: str) -> pd.DataFrame:
     frames = [d.value for d in at.dataframe]
     return next(f for f in frames if TABLE_MARKERS[key] in f.columns)
+
+
+def write_dataset_dir(root: Path, rows: list[dict]) -> Path:
+    """A dataset directory as `lbx extract -o DIR/` lays it out: Hive partitions by year."""
+    by_year: dict[str, list[dict]] = {}
+    for r in rows:
+        by_year.setdefault(r["published"][:4] if r.get("published") else "unknown", []).append(r)
+    for year, part in by_year.items():
+        (root / f"year={year}").mkdir(parents=True)
+        write_results(root / f"year={year}" / "part-0.parquet", part)
+    return root
 
 
 def assert_clean(at: AppTest) -> None:
@@ -106,8 +119,12 @@ def test_leaderboard_opens_on_the_most_covered_benchmark_ranked_high_first(monke
     assert "<mark>60.1 AP</mark>" in page
     assert 'href="https://arxiv.org/abs/2401.00001"' in page
     assert "lbx-claim" in page and "2.1 AP" in page  # FooDet's delta beside its rank
-    charts = at.get("vega_lite_chart")
-    assert len(charts) == 2  # the ranking, and results over time
+    assert not at.get("vega_lite_chart")  # the charts are the Charts view's
+    assert 'href="?view=charts&amp;dataset=COCO+test-dev&amp;metric=AP"' in page
+    # the quoted "prior state of the art" is listed beneath with its reason, not ranked
+    kept = table(at, "flagged_table")
+    assert kept["method"].tolist() == ["prior state of the art"]
+    assert kept["reason"].iloc[0].startswith("anonymous reference (the previous state of the art)")
 
 
 def test_selecting_a_benchmark_changes_the_table_and_the_url(monkeypatch, results):
@@ -152,6 +169,94 @@ def test_a_link_to_an_unknown_benchmark_falls_back_with_a_warning(monkeypatch, r
     assert any("not in this file" in w.value for w in at.warning)
 
 
+def test_a_setting_is_its_own_board_and_its_own_selection(monkeypatch, results):
+    at = run_app(monkeypatch, results)
+    at.selectbox(key="bench").set_value(("CIFAR-10", "accuracy")).run()
+    assert_clean(at)
+    # the pair's board with most papers first: 250 labels (two papers), then none (one)
+    assert at.selectbox(key="setting").options == ["semi-supervised; 250 labels", "none (the standard setting)"]
+    assert at.selectbox(key="setting").value == "semi-supervised; 250 labels"
+    assert table(at, "ranking_table")["method"].tolist() == ["SemiA", "SemiB"]
+    assert at.query_params["setting"] == "semi-supervised; 250 labels"
+    at.selectbox(key="setting").set_value("").run()
+    assert_clean(at)
+    assert table(at, "ranking_table")["method"].tolist() == ["SupB"]  # never beside the 250-label runs
+    assert at.query_params == {"view": "leaderboard", "dataset": "CIFAR-10", "metric": "accuracy"}
+    again = run_app(monkeypatch, results, view="leaderboard", dataset="CIFAR-10", metric="accuracy",
+                    setting="semi-supervised; 250 labels")
+    assert table(again, "ranking_table")["method"].tolist() == ["SemiA", "SemiB"]
+    plain = run_app(monkeypatch, results, view="leaderboard", dataset="CIFAR-10", metric="accuracy")
+    assert table(plain, "ranking_table")["method"].tolist() == ["SupB"]  # no setting in the link: none
+
+
+def test_the_toggle_shows_everything_with_the_reason(monkeypatch, results):
+    at = run_app(monkeypatch, results)
+    assert at.toggle(key="show_all").value is False
+    at.toggle(key="show_all").set_value(True).run()
+    assert_clean(at)
+    ranked = table(at, "ranking_table")
+    assert ranked["method"].tolist() == ["BazDet<b>bold</b>", "prior state of the art", "FooDet", "BarNet", "QuxDet"]
+    assert ranked["note"].iloc[1].startswith("anonymous reference")
+    assert "not ranked by default: anonymous reference" in html_of(at)
+    assert at.query_params["all"] == "1"
+    assert not [t for t in at.dataframe if "reason" in t.value.columns]  # nothing plausible left out
+    at.selectbox(key="bench").set_value(LRS3).run()
+    assert table(at, "flagged_table")["method"].tolist() == ["LipD"]  # 130% WER: never ranked, even so
+
+
+# --- charts ----------------------------------------------------------------------------
+
+def test_the_charts_view_has_its_url_and_draws_both_charts(monkeypatch, results):
+    at = run_app(monkeypatch, results, view="charts", dataset="LRS3", metric="word error rate")
+    assert_clean(at)
+    assert at.radio(key="view").value == "charts"
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 2  # the ranking dot plot, and results by month
+    dots = json.loads(charts[0].proto.spec)
+    x = dots["layer"][1]["encoding"]["x"]
+    low, high = x["scale"]["domain"]
+    assert 0.15 < low < 0.19 and 0.25 < high < 0.27  # an axis near the values, not from 0
+    assert dots["layer"][1]["mark"]["type"] == "circle"
+    assert at.query_params == {"view": "charts", "dataset": "LRS3", "metric": "word error rate"}
+
+
+def test_the_time_chart_is_hidden_with_a_note_when_all_papers_share_a_month(monkeypatch, tmp_path):
+    rows = [{**r, "published": "2024-03-01"} for r in fixture_rows()]
+    at = run_app(monkeypatch, write_results(tmp_path / "r.parquet", rows), view="charts")
+    assert_clean(at)
+    assert len(at.get("vega_lite_chart")) == 1
+    assert any("same month" in i.value for i in at.info)
+
+
+def test_time_chart_bins_by_month():
+    from dashboards.views.charts import dated_frame
+
+    ranked = pd.DataFrame({"published": ["2024-01-03", "2024-01-28", "2024-02-10"], "value_norm": [0.1, 0.2, 0.3],
+                           "method": ["A", "B", "C"], "rank": [1, 2, 3], "title": ["a", "b", "c"],
+                           "value_text": ["10%", "20%", "30%"]})
+    assert dated_frame(ranked)["date"].dt.strftime("%Y-%m-%d").tolist() == ["2024-01-01", "2024-01-01", "2024-02-01"]
+
+
+@pytest.mark.parametrize("view", ["leaderboard", "charts", "paper", "explorer"])
+def test_every_view_the_sidebar_names_renders(monkeypatch, results, view):
+    from dashboards.url_state import VIEWS
+
+    assert list(VIEWS) == ["leaderboard", "charts", "paper", "explorer"]
+    at = run_app(monkeypatch, results, view=view)
+    assert_clean(at)
+    assert at.radio(key="view").value == view and at.query_params["view"] == view
+
+
+def test_a_dataset_directory_opens_like_a_file(monkeypatch, tmp_path):
+    root = write_dataset_dir(tmp_path / "ds", fixture_rows())
+    at = run_app(monkeypatch, root)
+    assert_clean(at)
+    assert at.selectbox(key="bench").value == COCO
+    assert table(at, "ranking_table")["method"].tolist() == ["BazDet<b>bold</b>", "FooDet", "BarNet", "QuxDet"]
+    at = run_app(monkeypatch, root, view="explorer")
+    assert len(table(at, "explorer_table")) == len(fixture_rows())
+
+
 def test_time_chart_draws_a_direction_aware_state_of_the_art():
     from dashboards.views.charts import state_of_the_art
 
@@ -172,7 +277,12 @@ def test_url_restores_a_paper_with_its_numbers_highlighted(monkeypatch, results)
     # One sentence, its three numbers marked; the sentence shown once.
     assert "<mark>60.1 AP</mark>" in page and "<mark>2.1 AP</mark>" in page and "<mark>58.0 AP</mark>" in page
     assert page.count("FooDet reaches") == 1
-    assert len(table(at, "paper_table")) == 3
+    assert len(table(at, "paper_table")) == 4
+    # the paper's results table: one row per method, one column per benchmark
+    results_table = table(at, "paper_results_table")
+    assert results_table.columns.tolist() == ["method", "AP · COCO test-dev"]
+    assert results_table.set_index("method")["AP · COCO test-dev"].to_dict() == {
+        "FooDet": "60.1 AP", "BarNet": "58.0 AP", "prior state of the art": "61.0 AP"}
     assert at.query_params == {"view": "paper", "paper": "2401.00001"}
 
 
@@ -190,7 +300,7 @@ def test_choosing_another_paper(monkeypatch, results):
 def test_explorer_filters_and_downloads(monkeypatch, results):
     at = run_app(monkeypatch, results, view="explorer")
     assert_clean(at)
-    assert len(table(at, "explorer_table")) == 10
+    assert len(table(at, "explorer_table")) == len(fixture_rows())
     at.multiselect(key="ex_kind").set_value(["score"]).run()
     at.multiselect(key="ex_dataset").set_value(["LRS3"]).run()
     at.slider(key="ex_conf").set_value(0.85).run()
@@ -353,6 +463,17 @@ def test_lbx_dashboard_runs_streamlit_on_the_file(monkeypatch, results):
     assert cmd[-2:] == ["--", str(results)]
     out = CliRunner().invoke(cli_dashboard.dashboard, [])
     assert out.exit_code == 0 and "--" not in seen[1]  # the app picks LBX_RESULTS or the sample
+
+
+def test_lbx_dashboard_opens_a_dataset_directory(monkeypatch, tmp_path):
+    from extractor import cli_dashboard
+
+    root = write_dataset_dir(tmp_path / "ds", fixture_rows())
+    seen = []
+    monkeypatch.setattr(cli_dashboard, "run", lambda cmd: seen.append(cmd) or 0)
+    out = CliRunner().invoke(cli_dashboard.dashboard, [str(root) + "/", "--headless"])
+    assert out.exit_code == 0, out.output
+    assert seen[0][-2:] == ["--", str(root)]
 
 
 def test_lbx_dashboard_refuses_a_missing_file(tmp_path):

@@ -13,27 +13,41 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import data, markup, url_state
-from dashboards.views import charts
+from extractor import leaderboard as lb
 
 ALL_TASKS = "All tasks"
 # Rows of the HTML ranking; the data table below it always has them all.
 MAX_HTML_ROWS = 200
 
 
+NO_SETTING = "none (the standard setting)"
+
+
 def _bench_key(row) -> tuple[str, str]:
     return str(row["dataset"]), str(row["metric"])
 
 
-def _bench_label(bench: pd.DataFrame):
-    by_key = {_bench_key(r): r for _, r in bench.iterrows()}
+def _setting(value) -> str:
+    return "" if markup.is_missing(value) else str(value)
 
+
+def _pairs(bench: pd.DataFrame) -> dict[tuple[str, str], list[tuple[str, int, int]]]:
+    """(dataset, metric) -> its boards [(setting, papers, results)], in the table's
+    order: the board with most papers first, so the first pair is the default."""
+    out: dict[tuple[str, str], list[tuple[str, int, int]]] = {}
+    for _, r in bench.iterrows():
+        out.setdefault(_bench_key(r), []).append((_setting(r["setting"]), int(r["papers"]), int(r["results"])))
+    return out
+
+
+def _bench_label(pairs):
     def label(key: tuple[str, str]) -> str:
-        r = by_key.get(key)
-        if r is None:
+        boards = pairs.get(tuple(key))
+        if not boards:
             return f"{key[0]} · {key[1]}"
-        papers = int(r["papers"])
-        return (f"{key[0]} · {key[1]}  ({int(r['results'])} results, "
-                f"{papers} paper{'s' if papers != 1 else ''})")
+        papers = max(b[1] for b in boards)
+        more = f", {len(boards)} settings" if len(boards) > 1 else ""
+        return f"{key[0]} · {key[1]}  ({papers} paper{'s' if papers != 1 else ''}{more})"
     return label
 
 
@@ -43,31 +57,43 @@ def _filter(bench: pd.DataFrame, query: str, task: str) -> pd.DataFrame:
         out = out[out["task"].astype("string") == task]
     for word in (query or "").lower().split():
         text = (out["dataset"].astype("string").fillna("") + " " + out["metric"].astype("string").fillna("")
-                + " " + out["task"].astype("string").fillna("")).str.lower()
+                + " " + out["task"].astype("string").fillna("") + " "
+                + out["setting"].astype("string").fillna("")).str.lower()
         out = out[text.str.contains(word, regex=False)]
     return out
 
 
-def pick_benchmark(sig: data.Signature) -> tuple[str, str] | None:
-    """The picker; returns the chosen (dataset, metric)."""
+def _forget_setting() -> None:
+    """Another benchmark: its own board with most papers, not the last one's setting."""
+    st.session_state.pop(url_state.SETTING, None)
+
+
+def pick_benchmark(sig: data.Signature) -> tuple[str, str, str] | None:
+    """The picker (benchmark, then its setting); returns (dataset, metric, setting or "")."""
     bench = data.benchmarks(sig)
     if bench.empty:
         st.info("No benchmark in this file: no score row names both a dataset and a metric. "
                 "The Explorer view shows every row.")
         return None
-    every = [_bench_key(r) for _, r in bench.iterrows()]
+    pairs = _pairs(bench)
+    every = list(pairs)
     wanted = url_state.unmet_link("bench")
-    if wanted is not None and tuple(wanted) not in every:
-        st.warning("The link's benchmark is not in this file; showing the most covered one instead.")
+    wanted_setting = url_state.unmet_link("setting")
+    if wanted is not None and tuple(wanted) not in pairs:
+        st.warning("The link's benchmark is not in this file; showing the one with most papers instead.")
         st.session_state[url_state.BENCH] = every[0]
+        st.session_state[url_state.SETTING] = pairs[every[0]][0][0]
+    elif wanted is not None and wanted_setting not in [b[0] for b in pairs[tuple(wanted)]]:
+        st.warning("The link's setting is not in this file for this benchmark; showing the one with most papers.")
+        st.session_state[url_state.SETTING] = pairs[tuple(wanted)][0][0]
 
     left, right = st.columns([3, 2])
     query = left.text_input("Search benchmarks", key="bench_query", persist_state="page",
-                            placeholder="dataset, metric or task, e.g. COCO, WER")
+                            placeholder="dataset, metric, task or setting, e.g. COCO, WER, 5-shot")
     tasks = sorted({str(t) for t in bench["task"].dropna()})
     task = right.selectbox("Task", [ALL_TASKS, *tasks], key="bench_task", persist_state="page")
     shown = _filter(bench, query, task)
-    options = [_bench_key(r) for _, r in shown.iterrows()]
+    options = list(dict.fromkeys(_bench_key(r) for _, r in shown.iterrows()))
     if not options:
         st.info("No benchmark matches this search.")
         return None
@@ -76,9 +102,20 @@ def pick_benchmark(sig: data.Signature) -> tuple[str, str] | None:
         st.session_state[url_state.BENCH] = options[0]
     else:
         st.session_state[url_state.BENCH] = tuple(current)
-    choice = st.selectbox(f"Benchmark ({len(options)} of {len(every)}, most covered first)", options,
-                          format_func=_bench_label(bench), key=url_state.BENCH, persist_state="page")
-    return tuple(choice) if choice else None
+    left, right = st.columns([3, 2])
+    choice = left.selectbox(f"Benchmark ({len(options)} of {len(every)}, most papers first)", options,
+                            format_func=_bench_label(pairs), key=url_state.BENCH, persist_state="page",
+                            on_change=_forget_setting)
+    if not choice:
+        return None
+    settings = [b[0] for b in pairs[tuple(choice)]]
+    if st.session_state.get(url_state.SETTING) not in settings:
+        st.session_state[url_state.SETTING] = settings[0]
+    setting = right.selectbox(f"Setting ({len(settings)})", settings, key=url_state.SETTING, persist_state="page",
+                              format_func=lambda s: s or NO_SETTING,
+                              help="Results of different settings (5-shot, 250 labels, under attack...) "
+                                   "are different leaderboards.")
+    return str(choice[0]), str(choice[1]), setting or ""
 
 
 def _claims_html(claims: pd.DataFrame | None) -> str:
@@ -91,6 +128,14 @@ def _claims_html(claims: pd.DataFrame | None) -> str:
         parts.append(f'<span class="lbx-claim" title="{markup.esc(tip)}">{markup.esc(label)}'
                      f' <span class="lbx-muted">{markup.esc(c["kind"])}</span></span>')
     return "".join(parts)
+
+
+def _note_html(r) -> str:
+    """Why the default board leaves this row out (only on the 'show everything' board)."""
+    note = r.get("note") if hasattr(r, "get") else None
+    if markup.is_missing(note) or not note:
+        return ""
+    return f'<br><span class="lbx-note">not ranked by default: {markup.esc(note)}</span>'
 
 
 def ranking_html(ranked: pd.DataFrame, claims: dict[str, pd.DataFrame]) -> str:
@@ -106,7 +151,7 @@ def ranking_html(ranked: pd.DataFrame, claims: dict[str, pd.DataFrame]) -> str:
             "<tr>"
             f'<td class="num">{markup.esc(r["rank"])}</td>'
             f'<td>{markup.esc(r["method"] if not markup.is_missing(r["method"]) else "(unnamed)")}'
-            f'<br><span class="lbx-muted">{markup.esc(r["role"])}</span></td>'
+            f'<br><span class="lbx-muted">{markup.esc(r["role"])}</span>{_note_html(r)}</td>'
             f'<td class="num">{markup.esc(markup.value_with_unit(r["value"], r["unit"], r["value_text"]))}</td>'
             f"<td>{paper}</td>"
             f'<td class="num">{markup.esc(markup.date_text(r["published"]))}</td>'
@@ -130,6 +175,8 @@ def ranking_frame(ranked: pd.DataFrame) -> pd.DataFrame:
         "confidence": ranked["confidence"].astype(float),
         "evidence": ranked["evidence"],
         "paper_id": ranked["paper_id"],
+        "setting": ranked["setting"],
+        "note": ranked["note"] if "note" in ranked.columns else "",
     })
 
 
@@ -143,18 +190,26 @@ def render(sig: data.Signature) -> None:
     choice = pick_benchmark(sig)
     if choice is None:
         return
-    dataset, metric = choice
-    ranked = data.ranking(sig, dataset, metric)
-    held_out = data.flagged(sig, dataset, metric)
+    dataset, metric, setting = choice
+    show_all = st.toggle("Show everything: rank anonymous references (\"prior state of the art\", \"baseline\") "
+                         f"and rows under confidence {lb.RANK_THRESHOLD:g} too", key=url_state.SHOW_ALL,
+                         persist_state="page")
+    ranked = data.ranking(sig, dataset, metric, setting, show_all)
+    held_out = data.flagged(sig, dataset, metric, setting, show_all)
     higher = ranked["higher_is_better"].iloc[0] if len(ranked) else None
-    st.html(f"<h3>{markup.esc(dataset)} · {markup.esc(metric)}</h3>"
-            f'<p class="lbx-muted">{len(ranked)} ranked method{"s" if len(ranked) != 1 else ""}, {_direction_text(higher)}. '
-            "Each method appears once, with its best score; deltas and ratios are shown beside, not ranked.</p>")
+    who = ("Every plausible row is ranked; the note says why the default board leaves a row out."
+           if show_all else "Ranked: the papers' own results and named baselines with confidence "
+           f">= {lb.RANK_THRESHOLD:g}; anonymous references and low-confidence rows are listed beneath.")
+    st.html(f"<h3>{markup.esc(dataset)} · {markup.esc(metric)}"
+            + (f' <span class="lbx-setting">{markup.esc(setting)}</span>' if setting else "") + "</h3>"
+            f'<p class="lbx-muted">{len(ranked)} ranked entr{"ies" if len(ranked) != 1 else "y"}, '
+            f"{_direction_text(higher)}. Each (method, paper) appears once, with its best score; deltas and "
+            f"ratios are shown beside, not ranked. {markup.esc(who)}</p>")
     if ranked.empty:
         st.info("No rankable score on this benchmark (see the rows kept out below).")
     else:
         paper_ids = tuple(dict.fromkeys(str(p) for p in ranked["paper_id"]))
-        claimed = data.claims(sig, dataset, metric, paper_ids)
+        claimed = data.claims(sig, dataset, metric, paper_ids, setting)
         st.html(ranking_html(ranked, claimed))
         if len(ranked) > MAX_HTML_ROWS:
             st.caption(f"Top {MAX_HTML_ROWS} shown above; the table below has all {len(ranked)}.")
@@ -165,9 +220,11 @@ def render(sig: data.Signature) -> None:
                 "confidence": st.column_config.NumberColumn("confidence", format="%.2f"),
                 "evidence": st.column_config.TextColumn("evidence", width="large"),
             })
-        charts.render(ranked, dataset, metric)
+        st.html(f'<p class="lbx-muted"><a href="{markup.board_href("charts", dataset, metric, setting)}" '
+                'target="_self">Charts of this benchmark</a> (ranking dot plot, results over time)</p>')
     if not held_out.empty:
-        with st.expander(f"{len(held_out)} row{'s' if len(held_out) != 1 else ''} kept out of the ranking", expanded=False):
-            cols = [c for c in ["reason", "method", "value", "unit", "value_text", "title", "evidence", "paper_id"]
-                    if c in held_out.columns]
+        n = len(held_out)
+        with st.expander(f"{n} row{'s' if n != 1 else ''} kept out of the ranking, with the reason", expanded=n <= 10):
+            cols = [c for c in ["reason", "method", "value", "unit", "value_text", "confidence", "title", "evidence",
+                                "paper_id"] if c in held_out.columns]
             st.dataframe(held_out[cols], hide_index=True, key="flagged_table")

@@ -1,8 +1,10 @@
 """The paper view: every result of one paper, each in its sentence.
 
-The table keeps no abstract, only each number's evidence sentence, so the
-paper is shown as its sentences in abstract order, each once, with every
-number extracted from it highlighted; below them, the rows as data.
+First the paper's results table as Papers with Code showed it (one row per
+method, one column per benchmark). The table keeps no abstract, only each
+number's evidence sentence, so the paper is then shown as its sentences in
+abstract order, each once, with every number extracted from it highlighted;
+below them, the rows as data.
 """
 from __future__ import annotations
 
@@ -67,6 +69,11 @@ def render(sig: data.Signature) -> None:
     if rows.empty:
         st.info("This paper has no results.")
         return
+    results = data.paper_table(sig, paper_id)
+    if len(results.columns) > 1:
+        st.html('<h4>Results of the paper</h4><p class="lbx-muted">One row per method, one column per benchmark '
+                "(metric · dataset, with its setting): each cell the best score the abstract reports.</p>")
+        st.dataframe(results, hide_index=True, key="paper_results_table")
     st.html(paper_html(rows))
     cols = [c for c in ["kind", "method", "role", "task", "dataset", "metric", "value", "unit", "value_text",
                         "confidence", "rule", "evidence"] if c in rows.columns]
