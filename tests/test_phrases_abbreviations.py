@@ -174,3 +174,14 @@ def test_parallel_continuation_shares_the_result_decision():
     assert sorted((r.value, r.kind) for r in rows) == [(6.0, "delta"), (9.0, "delta"), (14.0, "delta")]
     setup = _extract("Data splits", "We train on 20% of the data and test on 80% of it.")
     assert setup == []
+
+
+def test_a_pack_extends_the_attach_word_lists():
+    from pathlib import Path
+    pack = Path(__file__).resolve().parents[1] / "data" / "rule_packs" / "known_models"
+    text = "FooFormer reaches 88.1% accuracy after adapter tuning."
+    paper = Paper(paper_id="t1", title="Cheap adapters", abstract=text, source="test")
+    assert [r.method for r in extract_paper(paper, RULES)] == ["FooFormer"]
+    with_pack = load_rules([pack])
+    assert "FooFormer" in with_pack.vocab.known_models
+    assert [r.method for r in extract_paper(paper, with_pack)] == ["(ours)"]
