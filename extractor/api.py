@@ -65,9 +65,12 @@ def extract_text(abstract: str, title: str = "", rules=None, *, paper_id: str | 
     add, or a `RuleSet` from `extractor.rules.loader.load_rules`."""
     if not isinstance(abstract, str):
         raise TypeError(f"abstract must be a str, not {type(abstract).__name__}")
+    from extractor.sources.columns import arxiv_url
+
     title = title or ""
-    paper = Paper(paper_id=paper_id or title_id(title or abstract), title=title, abstract=abstract,
-                  source=SOURCE, published=published, url=url)
+    paper_id = paper_id or title_id(title or abstract)
+    paper = Paper(paper_id=paper_id, title=title, abstract=abstract, source=SOURCE, published=published,
+                  url=url or arxiv_url(paper_id))  # the link a reader gives an arXiv id
     return extract_paper(paper, _ruleset(rules))
 
 
