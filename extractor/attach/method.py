@@ -68,11 +68,15 @@ _LETTERS = regex.compile(r"[A-Za-z]+")
 _TITLE_WORDS = regex.compile(r"[\w+^]+(?:-[\w+^]+)*")
 _PLURAL_FAMILY = regex.compile(r"[A-Z][\w]*[A-Z][a-z]*s|[A-Z]{2,}s")
 _WE = regex.compile(r"\b(?:we|our|ours|us)\b", regex.IGNORECASE)
+# What introduces the paper's own name: a verb of introducing ("we propose a
+# simple method, X"), or "our <kind of thing>" directly before it ("our framework,
+# X", "our model (X)", "our method, called X"); not "our model outperforms X".
 _INTRO = regex.compile(
-    r"(?:(?:propose|present|introduce|develop|design|establish|release|call|name|term|dub|coin)\w*|"
+    r"(?:(?:propose|present|introduce|develop|design|establish|release|call|name|term|dub|coin)\w*"
+    r"[\s,:]+(?:(?:a|an|the|our|new|novel|simple|first)\s+)*(?:[\w\-]+[\s,]+){0,6}?|"
     r"\bour\s+(?:[\w\-]+\s+){0,2}?(?:framework|method|model|approach|architecture|system|algorithm|agent|"
-    r"network|technique|pipeline|module)s?)[\s,:]+(?:(?:a|an|the|our|new|novel|simple|first)\s+)*"
-    r"(?:[\w\-]+[\s,]+){0,6}?$", regex.IGNORECASE)
+    r"network|technique|pipeline|module)s?(?:\s*[,:(]\s*|\s+(?:called|named|dubbed|termed|coined)\s+))$",
+    regex.IGNORECASE)
 _DATASET_TITLE = regex.compile(r"\b(?:dataset|corpus|benchmark|test\s?bed|suite|challenge|leaderboard)s?\b",
                                regex.IGNORECASE)
 _DATASET_NEXT = regex.compile(r"[\s-]+(?:dataset|benchmark|corpus|data|test|split|suite)s?\b", regex.IGNORECASE)
