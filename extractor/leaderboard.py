@@ -294,6 +294,11 @@ def anonymous(rows: pd.DataFrame) -> pd.Series:
                                                                  & method.isin(GENERIC_METHODS))
 
 
+def _printed(text, method) -> str:
+    """The reference's words as printed, else its method name, else 'unnamed'."""
+    return next((x for x in (text, method) if isinstance(x, str) and x), "unnamed")
+
+
 def _kept_out(rows: pd.DataFrame, higher, include_low_confidence: bool, threshold: float,
               include_all: bool = False):
     """(comparable value, reason it is not ranked, reason it is not ranked by default)."""
@@ -301,8 +306,7 @@ def _kept_out(rows: pd.DataFrame, higher, include_low_confidence: bool, threshol
     default = reasons.copy()
     anon = (default == "") & anonymous(rows)
     printed = rows["method_text"] if "method_text" in rows.columns else rows["method"]
-    default[anon] = [f"anonymous reference ({t if isinstance(t, str) and t else m or 'unnamed'}): "
-                     "a number the paper quotes, not a named method"
+    default[anon] = [f"anonymous reference ({_printed(t, m)}): a number the paper quotes, not a named method"
                      for t, m in zip(printed[anon], rows["method"][anon])]
     conf = pd.to_numeric(rows["confidence"], errors="coerce").fillna(0.0)
     low = (default == "") & (conf < threshold)
@@ -394,6 +398,7 @@ def paper_table(df: pd.DataFrame, paper_id: str) -> pd.DataFrame:
     order = list(dict.fromkeys(frame.sort_values("start")["column"]))
     methods = list(dict.fromkeys(frame.sort_values("start")["method"]))
     table = frame.pivot(index="method", columns="column", values="text").reindex(index=methods, columns=order)
+    table = table.astype(object).where(table.notna(), None)
     return table.reset_index().rename_axis(columns=None)
 
 

@@ -8,7 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from extractor.leaderboard import (RANK_THRESHOLD, ResultsError, benchmarks, claims_for, flagged, leaderboard,
-                                   load_results, paper_results)
+                                   load_results, paper_results, paper_table)
 from extractor.table import SCHEMA
 
 
@@ -187,3 +187,171 @@ def test_an_open_range_bounds_one_side(monkeypatch):
     assert list(leaderboard(df, "WikiText-103", "perplexity")["method"]) == ["B"]
     assert flagged(df, "WikiText-103", "perplexity")["reason"].iloc[0] == \
         "0.5 is outside the range of perplexity (>= 1)"
+
+
+# --- benchmark identity as data (rules/benchmarks.yaml) ---------------------------------
+
+def _benchmark_examples():
+    from extractor.leaderboard import _rules
+
+    for entry in _rules().raw["benchmarks"]:
+        for i, ex in enumerate(entry["examples"]):
+            yield pytest.param(ex, id=f"{entry['id']}[{i}]")
+
+
+@pytest.mark.parametrize("example", list(_benchmark_examples()))
+def test_benchmark_file_examples(example):
+    from extractor.leaderboard import identify, metric_info
+
+    b = identify(example["dataset"], example["metric"])
+    assert [b.dataset, metric_info(b.metric)[0]] == example["benchmark"]
+
+
+def test_the_benchmark_file_merges_what_it_says_and_nothing_else():
+    df = pd.DataFrame([
+        row("p1", "A", "ImageNet", "top-1 accuracy", 81.0, "%"),
+        row("p2", "B", "ImageNet-1K", "accuracy", 82.0, "%"),             # alias + scoped metric alias
+        row("p3", "C", "ILSVRC-2012", "top-1 acc", 83.0, "%"),            # alias + lexicon alias
+        row("p4", "D", "ImageNet-1K validation", "accuracy", 84.0, "%"),  # the split is its own board
+        row("p5", "E", "SST-2", "accuracy", 95.0, "%"),                   # "accuracy" is not top-1 off ImageNet
+        row("p6", "F", "MNIST-M", "accuracy", 70.0, "%"),                 # spelled like MNIST, not listed as it
+        row("p7", "G", "MNIST", "accuracy", 99.0, "%"),
+        row("p8", "H", "CIFAR10", "test accuracy", 96.0, "%"),
+    ])
+    b = benchmarks(df).set_index(["dataset", "metric"])
+    assert b.loc[("ImageNet", "top-1 accuracy"), "papers"] == 3
+    assert b.loc[("ImageNet validation", "top-1 accuracy"), "split"] == "validation"
+    assert ("SST-2", "accuracy") in b.index and ("SST-2", "top-1 accuracy") not in b.index
+    assert b.loc[("MNIST", "accuracy"), "papers"] == 1 and b.loc[("MNIST-M", "accuracy"), "papers"] == 1
+    assert b.loc[("CIFAR-10", "accuracy"), "papers"] == 1
+    assert len(b) == 6 and not b.index.duplicated().any()
+    assert list(leaderboard(df, "ILSVRC-2012", "accuracy")["method"]) == ["C", "B", "A"]  # any name of it
+    assert leaderboard(df, "ImageNet-1K", "accuracy")["dataset"].iloc[0] == "ImageNet"
+
+
+def test_a_rule_pack_overrides_a_benchmark(tmp_path, monkeypatch):
+    from extractor import leaderboard as lb
+    from extractor.rules.loader import load_rules
+
+    (tmp_path / "benchmarks.yaml").write_text(
+        "benchmarks:\n  - id: imagenet\n    dataset: ImageNet\n    aliases: [ILSVRC-2012]\n"
+        "    examples: [{dataset: ILSVRC-2012, metric: top-1 accuracy, benchmark: [ImageNet, top-1 accuracy]}]\n",
+        encoding="utf-8")
+    monkeypatch.setattr(lb, "_RULES", None)
+    lb.use_rules(load_rules([tmp_path]))
+    try:
+        df = pd.DataFrame([row("p1", "A", "ImageNet", "top-1 accuracy", 81.0, "%"),
+                           row("p2", "B", "ImageNet-1K", "top-1 accuracy", 82.0, "%"),
+                           row("p3", "C", "ILSVRC-2012", "top-1 accuracy", 83.0, "%")])
+        b = benchmarks(df)
+        # the pack's entry replaces the built-in one: ImageNet-1K is no longer listed as ImageNet
+        assert sorted(zip(b["dataset"], b["papers"])) == [("ImageNet", 2), ("ImageNet-1K", 1)]
+    finally:
+        lb.use_rules(None)
+
+
+# --- settings: one board each -----------------------------------------------------------
+
+def test_rows_of_different_settings_are_never_on_one_board():
+    df = pd.DataFrame([
+        row("p1", "Sup", "CIFAR-10", "accuracy", 96.5, "%"),
+        row("p2", "FixA", "CIFAR-10", "accuracy", 94.9, "%", setting="semi-supervised; 250 labels"),
+        row("p3", "FixB", "CIFAR-10", "accuracy", 95.2, "%", setting="semi-supervised; 250 labels"),
+        row("p4", "Rob", "CIFAR-10", "accuracy", 60.4, "%", setting="adversarial (AutoAttack)"),
+    ])
+    b = benchmarks(df)
+    assert sorted(b["setting"].fillna("")) == ["", "adversarial (AutoAttack)", "semi-supervised; 250 labels"]
+    assert b.iloc[0]["setting"] == "semi-supervised; 250 labels"  # most papers first
+    assert list(leaderboard(df, "CIFAR-10", "accuracy")["method"]) == ["Sup"]
+    semi = leaderboard(df, "CIFAR-10", "accuracy", setting="semi-supervised; 250 labels")
+    assert list(semi["method"]) == ["FixB", "FixA"] and set(semi["setting"]) == {"semi-supervised; 250 labels"}
+    assert list(leaderboard(df, "CIFAR-10", "accuracy", setting="adversarial (AutoAttack)")["method"]) == ["Rob"]
+    assert leaderboard(df, "CIFAR-10", "accuracy", setting="5-shot").empty
+
+
+# --- who is ranked ----------------------------------------------------------------------
+
+def test_anonymous_references_and_low_confidence_rows_are_listed_beneath_unless_all_is_asked():
+    df = pd.DataFrame([
+        row("p1", "RTE", "CIFAR-10", "accuracy", 93.6, "%"),
+        row("p1", "prior state of the art", "CIFAR-10", "accuracy", 99.0, "%", role="baseline",
+            method_text="previous state-of-the-art accuracies"),
+        row("p2", "baseline", "CIFAR-10", "accuracy", 97.0, "%", role="baseline", method_text="a strong baseline"),
+        row("p3", None, "CIFAR-10", "accuracy", 98.0, "%", role="baseline"),
+        row("p4", "ResNet-50", "CIFAR-10", "accuracy", 94.0, "%", role="baseline"),   # a named baseline ranks
+        row("p5", "(ours)", "CIFAR-10", "accuracy", 95.0, "%"),                       # the paper's own, unnamed
+        row("p6", "Shaky", "CIFAR-10", "accuracy", 99.5, "%", confidence=0.2),
+        row("p7", "Odd", "CIFAR-10", "accuracy", 255.0),
+    ])
+    assert list(leaderboard(df, "CIFAR-10", "accuracy")["method"]) == ["(ours)", "ResNet-50", "RTE"]
+    reasons = flagged(df, "CIFAR-10", "accuracy").set_index("value")["reason"]
+    assert reasons[99.0] == ("anonymous reference (previous state-of-the-art accuracies): a number the paper "
+                             "quotes, not a named method")
+    assert reasons[97.0].startswith("anonymous reference (a strong baseline)")
+    assert reasons[98.0].startswith("anonymous reference (unnamed)")
+    assert reasons[99.5] == f"low confidence (0.20 < {RANK_THRESHOLD:g})"
+    assert reasons[255.0].startswith("255.0 is outside the range")
+    everything = leaderboard(df, "CIFAR-10", "accuracy", include_all=True)
+    assert list(everything["value"]) == [99.5, 99.0, 98.0, 97.0, 95.0, 94.0, 93.6]  # never the 255
+    assert everything.set_index("value")["note"][99.0].startswith("anonymous reference")
+    assert everything.set_index("value")["note"][95.0] == ""
+    assert list(flagged(df, "CIFAR-10", "accuracy", include_all=True)["value"]) == [255.0]
+
+
+def test_one_row_per_method_and_paper_with_its_best_value():
+    df = pd.DataFrame([
+        row("p1", "ResNet-50", "ImageNet", "top-1 accuracy", 76.1, "%", role="baseline"),
+        row("p2", "ResNet-50", "ImageNet", "top-1 accuracy", 76.5, "%", role="baseline"),   # another paper's
+        row("p2", "ResNet-50", "ImageNet", "top-1 accuracy", 75.0, "%", role="baseline", start=30),
+        row("p2", "FooNet", "ImageNet", "top-1 accuracy", 79.0, "%"),
+    ])
+    lb = leaderboard(df, "ImageNet", "top-1 accuracy")
+    assert list(zip(lb["method"], lb["paper_id"], lb["value"])) == [
+        ("FooNet", "p2", 79.0), ("ResNet-50", "p2", 76.5), ("ResNet-50", "p1", 76.1)]
+
+
+# --- a paper's results table ------------------------------------------------------------
+
+def test_paper_table_has_a_row_per_method_and_a_column_per_metric():
+    df = pd.DataFrame([
+        row("p1", "FooDet", "COCO test-dev", "AP", 60.1, start=0),
+        row("p1", "FooDet", "COCO test-dev", "AP", 58.0, start=5),       # the worse one of the same column
+        row("p1", "FooDet", "COCO test-dev", "latency", 30.0, "ms", start=10),
+        row("p1", "BarNet", "COCO test-dev", "AP", 57.2, start=20),
+        row("p1", "FooDet", "LVIS", "AP", 40.0, start=30, setting="zero-shot"),
+        row("p1", "FooDet", "COCO test-dev", "AP", 2.1, kind="delta", start=40),
+        row("p2", "Other", "COCO test-dev", "AP", 50.0),
+    ])
+    df.loc[2, ["value_norm", "unit_norm"]] = [0.03, "s"]
+    t = paper_table(df, "p1")
+    assert list(t.columns) == ["method", "AP · COCO test-dev", "latency · COCO test-dev", "AP · LVIS (zero-shot)"]
+    assert t.set_index("method").to_dict("index") == {
+        "FooDet": {"AP · COCO test-dev": "60.1", "latency · COCO test-dev": "30.0ms", "AP · LVIS (zero-shot)": "40.0"},
+        "BarNet": {"AP · COCO test-dev": "57.2", "latency · COCO test-dev": None, "AP · LVIS (zero-shot)": None}}
+
+
+# --- dataset directories ----------------------------------------------------------------
+
+def test_load_results_reads_a_dataset_directory_written_by_lbx_extract(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    papers = tmp_path / "papers.jsonl"
+    papers.write_text(
+        '{"id": "2101.00001", "title": "FooNet", "abstract": "FooNet reaches 81.2% top-1 accuracy on ImageNet.", '
+        '"update_date": "2021-01-02"}\n'
+        '{"id": "2201.00002", "title": "BarNet", "abstract": "BarNet reaches 82.4% top-1 accuracy on ImageNet-1K.", '
+        '"update_date": "2022-03-04"}\n', encoding="utf-8")
+    out = tmp_path / "ds"
+    subprocess.run([sys.executable, "-m", "extractor", "extract", str(papers), "-o", f"{out}/", "-q"], check=True,
+                   cwd=repo)
+    assert sorted(p.name for p in out.iterdir()) == ["year=2021", "year=2022"]
+    df = load_results(out)
+    assert sorted(df["year"].astype(str)) == ["2021", "2022"]
+    assert list(leaderboard(df, "ImageNet", "top-1 accuracy")["method"]) == ["BarNet", "FooNet"]
+    with pytest.raises(ResultsError, match="not an lbx results table"):
+        (tmp_path / "other").mkdir()
+        pq.write_table(pa.table({"a": [1]}), tmp_path / "other" / "part-0.parquet")
+        load_results(tmp_path / "other")
