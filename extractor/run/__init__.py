@@ -2,7 +2,8 @@
 
     batches.py      inputs -> bounded batches of papers (and what a run counts)
     workers.py      batches -> results, here or in a process pool, in input order
-    output.py       results + papers table -> OUT, atomically (file or dataset dir)
+    targets.py      the one output interface (Target) and its files: Parquet, CSV, JSON Lines
+    output.py       results + papers table -> OUT, atomically, as one pair
     dataset.py      the Hive-partitioned dataset directory (year=YYYY/)
     papers.py       the papers table: which papers OUT covers, with which rules
     incremental.py  --update: skip what OUT holds, checkpoint, resume, merge
