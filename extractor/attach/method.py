@@ -359,6 +359,7 @@ _CLAUSE_VERB = regex.compile(r"\b(?:achiev|obtain|reach|attain|improv|outperform
                              r"lead|beat|exceed|deliver|rais|increas|reduc|decreas|lower|cut)\w*\b", regex.IGNORECASE)
 
 
+_NAME_BEFORE_PAREN = regex.compile(r"(?<![\w-])([A-Z][\w.+^-]*[A-Z0-9][\w.+^-]*)\s+\(\s*$")
 # "Compared to FooNet, which scores 55.5%", "a strong baseline that achieves 42.9 F1":
 # the number of a relative clause belongs to the name the clause hangs on.
 _RELATIVE_OWNER = regex.compile(
@@ -389,6 +390,13 @@ def _whose(mention, decision, ctx, paper_name: str | None):
     baseline = decision.pattern is not None and decision.pattern.role == "baseline"
     if _PRIOR_NEAR.search(text, max(ctx.start, mention.start - 90), mention.start):
         return "prior state of the art", "baseline", "a previous result named just before the number"
+    paren = _NAME_BEFORE_PAREN.search(text, max(ctx.start, mention.start - 60), mention.start)
+    if paren is not None and decision.kind == "score" and not _generic(paren.group(1), ctx.known_names, ctx.vocab) \
+            and not any(d.start < paren.end(1) and paren.start(1) < d.end for d in ctx.datasets):
+        name = paren.group(1)  # "DeiT-B (81.8%)": the number of the name it stands beside
+        if paper_name and (name in paper_name or paper_name in name):
+            return paper_name, "proposed", "the paper's method, named beside the number"
+        return name, "baseline", "named beside the number, in parentheses"
     rel = _RELATIVE_OWNER.search(text, max(ctx.start, mention.start - 120), mention.start, timeout=1.0)
     if rel is not None:
         name = rel.group(1)
