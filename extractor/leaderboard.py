@@ -209,7 +209,8 @@ def _benchmark_rows(df: pd.DataFrame, dataset: str, metric: str, setting: str | 
     rows = _with_keys(named[pd.MultiIndex.from_frame(named[["dataset", "metric"]]).isin(wanted)])
     if any_setting:
         return rows
-    return rows[rows["bench_setting"] == (setting or "")]
+    # None, NaN (a setting read back from benchmarks()) and "" are the board without a setting
+    return rows[rows["bench_setting"] == (setting if isinstance(setting, str) else "")]
 
 
 def _fmt(x: float) -> str:

@@ -59,13 +59,15 @@ def export_pwc(df: pd.DataFrame, min_papers: int = 1, **board_options) -> list[d
     bench = bench[bench["papers"] >= min_papers]
     tasks: dict[str, dict[str, dict]] = {}
     for b in bench.itertuples(index=False):
-        ranked = lb.leaderboard(df, b.dataset, b.metric, setting=b.setting, **board_options)
+        ranked = lb.leaderboard(df, b.dataset, b.metric, setting=b.setting if isinstance(b.setting, str) else None,
+                                **board_options)
         if ranked.empty:
             continue
         task = _text(b.task) or NO_TASK
-        name = b.dataset if not b.setting else f"{b.dataset} ({b.setting})"
+        setting = b.setting if isinstance(b.setting, str) and b.setting else None
+        name = b.dataset if setting is None else f"{b.dataset} ({setting})"
         entry = tasks.setdefault(task, {}).setdefault(name, {"metrics": [], "rows": {}, "extra": False})
-        entry["extra"] = bool(b.setting) and any(c in b.setting for c in EXTRA_DATA_CUES)
+        entry["extra"] = setting is not None and any(c in setting for c in EXTRA_DATA_CUES)
         if b.metric not in entry["metrics"]:
             entry["metrics"].append(b.metric)
         for r in ranked.itertuples(index=False):
