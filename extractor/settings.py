@@ -33,9 +33,10 @@ __all__ = ["detect_setting", "compiled_settings"]
 
 REGEX_TIMEOUT = 0.05  # seconds per search: cue regexes come from rule packs
 _CLAUSE_CUT = regex.compile(r";|,\s|\s(?:and|while|whereas|but)\s", regex.IGNORECASE)
-# A number standing on its own ("4,000", "40%"), not part of a name ("CIFAR-10", "ViT-H/14")
 _PAREN = regex.compile(r"\([^()]{0,400}\)")
-_NUMBER = regex.compile(r"(?<![\w.\-/])\d[\d.,]*(?:\s*%)?(?![\w\-/])")
+# A number standing on its own ("4,000", "40%"), not part of a name ("CIFAR-10", "ViT-H/14")
+# nor a LaTeX fraction's part ("${8}/{255}$": a budget, not a result)
+_NUMBER = regex.compile(r"(?<![\w.\-/{])\d[\d.,]*(?:\s*%)?(?![\w\-/}])")
 _WORD_NUMBERS = {"zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "eight": "8",
                  "ten": "10", "sixteen": "16", "twenty": "20", "thirty-two": "32"}
 _cache: dict[int, tuple[object, list]] = {}
