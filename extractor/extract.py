@@ -16,7 +16,7 @@ import regex
 from extractor import __version__
 from extractor.attach.dataset import dataset_from_title, shaped_datasets
 from extractor.attach.fields import Fields, attach_all, is_efficiency
-from extractor.attach.method import concept_short_forms, long_form, paper_method
+from extractor.attach.method import concept_short_forms, long_form, paper_method, paper_names
 from extractor.classify import Decision, classify, grammar_reject
 from extractor.confidence import row_confidence
 from extractor.quantities import normalize_value
@@ -45,7 +45,7 @@ class Context:
     patterns or the cue patterns settle never needs them, and the look-up is the
     costliest step of the engine."""
 
-    __slots__ = ("text", "start", "end", "known_names", "previous_datasets", "own_name", "vocab", "_rules",
+    __slots__ = ("text", "start", "end", "known_names", "previous_datasets", "own_name", "own_names", "vocab", "_rules",
                  "_metrics", "_datasets")
 
     def __init__(self, text: str, start: int, end: int, rules: RuleSet):
@@ -55,6 +55,7 @@ class Context:
         self.known_names: set[str] = set()  # surfaces of metrics and datasets: never a method
         self.previous_datasets: list[Mention] = []  # of the sentence before ("on A, B and C. ... respectively")
         self.own_name: str | None = None  # the paper's method: never its dataset
+        self.own_names: frozenset[str] = frozenset()  # its short and long forms too
         self.vocab = rules.vocab  # the attach step's word lists (rules/attach.yaml)
 
     def _look_up(self) -> None:
@@ -132,7 +133,8 @@ def explain_paper(paper: Paper, rules: RuleSet) -> list[Explained]:
         | concept_short_forms(paper.title, text, rules.vocab)
     own_name = paper_method(paper.title, text, known, rules.vocab)
     # a name known only by its shape that is the paper's method is not its benchmark
-    only = {m.entry.name for m in all_datasets if not (m.entry.id.startswith("shape:") and m.entry.name == own_name)}
+    own_names = paper_names(own_name, text)
+    only = {m.entry.name for m in all_datasets if not (m.entry.id.startswith("shape:") and m.entry.name in own_names)}
     default_dataset = next(iter(only)) if len(only) == 1 else dataset_from_title(paper.title)
     own_long = long_form(own_name, text)
     out: list[Explained] = []
@@ -140,7 +142,7 @@ def explain_paper(paper: Paper, rules: RuleSet) -> list[Explained]:
         if ctx is None:
             out.extend(Explained(m, d, None, []) for m, d in zip(mentions, decisions))
             continue
-        ctx.known_names, ctx.own_name = known, own_name
+        ctx.known_names, ctx.own_name, ctx.own_names = known, own_name, own_names
         if k > 0:
             ps, pe = spans[k - 1]
             ctx.previous_datasets = [d for d in all_datasets if ps <= d.start and d.end <= pe]

@@ -38,6 +38,14 @@ def _kind_evidence(d: Decision) -> tuple[int, float]:
     return (0 if d.rule.split("+")[0] in _WEAK_SCORES else 1, d.confidence)
 
 
+def _excluded_by_what_follows(d: Decision) -> bool:
+    """Rejected only for the words after it ("4.4 tokens" as a size): in a range
+    those words name the unit of both sides, and the cue before the range ("from
+    3.1 to 4.4 tokens") decides."""
+    p = d.pattern
+    return p is not None and p.action == "exclude" and p.left is None and p.right is not None
+
+
 def share_within_groups(mentions: list[NumberMention], decisions: list[Decision]) -> None:
     """A range or list member no pattern accepted takes the decision of an accepted
     member ("84.3%, 84.9% and 85.6% Top-1 accuracy"; "by 3.36% to 7.21%")."""
@@ -59,7 +67,8 @@ def share_within_groups(mentions: list[NumberMention], decisions: list[Decision]
                         and "factor" not in (mentions[i].unit_family or ""):
                     d.trail.append(f"kind {d.kind} -> {strongest.kind}, as the {key[:-3]}'s {strongest.rule}")
                     d.kind = strongest.kind  # "gains of 8.8% and 3.5% in A and B": both deltas
-                if not d.accepted and d.rule in ("none",):
+                if not d.accepted and (d.rule == "none" or (key == "range_id" and _excluded_by_what_follows(d)
+                                                            and decisions[idx[0]].accepted)):
                     decisions[i] = Decision(True, f"{donor.rule}+{key[:-3]}", kind=donor.kind,
                                             confidence=donor.confidence * 0.9, pattern=donor.pattern,
                                             fit=None, trail=d.trail + [f"shares the decision of its {key[:-3]}"])
@@ -108,7 +117,7 @@ def continue_parallel_results(text: str, mentions: list[NumberMention], decision
         if d.accepted:
             prev = (m, d)
             continue
-        if prev is None or d.rule != "none" or m.unit is None or m.unit != prev[0].unit:
+        if prev is None or d.rule != "none" or m.unit != prev[0].unit:
             continue
         gap = _CONTINUATION_GAP.fullmatch(text, prev[0].end, m.start)
         if gap is None or _NEW_VERB.search(text, prev[0].end, m.start):

@@ -185,3 +185,18 @@ def test_a_pack_extends_the_attach_word_lists():
     with_pack = load_rules([pack])
     assert "FooFormer" in with_pack.vocab.known_models
     assert [r.method for r in extract_paper(paper, with_pack)] == ["(ours)"]
+
+
+def test_short_form_printed_beside_the_title_name_is_the_paper_method():
+    rows = _extract("Draft-and-Verify: Speculative Decoding with Learned Acceptance",
+                    "We propose Draft-and-Verify (DAV). On MT-Bench, DAV achieves a win rate of 61.2% against Medusa, "
+                    "and it raises acceptance length from 3.1 to 4.4 tokens.")
+    by_value = {r.value: r for r in rows}
+    assert (by_value[61.2].method, by_value[61.2].role, by_value[61.2].dataset) == \
+        ("Draft-and-Verify", "proposed", "MT-Bench")
+    assert by_value[3.1].role == "baseline" and by_value[4.4].kind == "score"
+
+
+def test_bare_scores_continue_across_and():
+    rows = _extract("Compact encoders", "TinyEnc scores 78.4 on MMBench and 1520 on MME.")
+    assert {(r.value, r.dataset) for r in rows} == {(78.4, "MMBench"), (1520.0, "MME")}

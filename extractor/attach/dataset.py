@@ -102,7 +102,8 @@ def attach_dataset(mention, ctx, metric_mention=None, group_end=None):
     text = ctx.text
     tail = max(mention.end, group_end or 0)
     datasets = [d for d in ctx.datasets if not _COMPOUND.match(text, d.end)
-                and not (d.entry.id.startswith("shape:") and ctx.own_name and d.text in ctx.own_name)]
+                and not (d.entry.id.startswith("shape:") and ctx.own_name
+                         and (d.text in ctx.own_name or d.text in ctx.own_names))]
     if metric_mention is not None:
         for d in datasets:
             if 0 <= metric_mention.start - d.end <= 1:  # "GSM8K accuracy", "ImageNet top-1 accuracy"

@@ -75,7 +75,9 @@ _INTRO = regex.compile(
     r"(?:(?:propose|present|introduce|develop|design|establish|release|call|name|term|dub|coin)\w*"
     r"[\s,:]+(?:(?:a|an|the|our|new|novel|simple|first)\s+)*(?:[\w\-]+[\s,]+){0,6}?|"
     r"\bour\s+(?:[\w\-]+\s+){0,2}?(?:framework|method|model|approach|architecture|system|algorithm|agent|"
-    r"network|technique|pipeline|module)s?(?:\s*[,:(]\s*|\s+(?:called|named|dubbed|termed|coined)\s+))$",
+    r"network|technique|pipeline|module|policy|encoder|decoder|detector|planner|tokenizer|optimizer|verifier|"
+    r"retriever|controller|solver|estimator|classifier|generator|recipe|strategy|scheme|loss|objective)s?"
+    r"(?:\s*[,:(]\s*|\s+(?:called|named|dubbed|termed|coined)\s+))$",
     regex.IGNORECASE)
 _DATASET_TITLE = regex.compile(r"\b(?:dataset|corpus|benchmark|test\s?bed|suite|challenge|leaderboard)s?\b",
                                regex.IGNORECASE)
@@ -384,6 +386,27 @@ def _in_reference_clause(ctx, mention) -> bool:
         not _CLAUSE_VERB.search(text, last.end(), mention.start)
 
 
+def paper_names(name: str | None, abstract: str) -> frozenset[str]:
+    """Every name the abstract gives the paper's method: the name, and its short
+    or long form ("Draft-and-Verify" and "DAV")."""
+    if not name:
+        return frozenset()
+    names = {name}
+    for d in find_definitions(abstract):
+        if d.long.lower() == name.lower() or d.short == name or _abbreviates(d.short, name):
+            names.update((d.short, d.long))
+    for m in regex.finditer(rf"{regex.escape(name)}\s*\(([A-Z][\w\-+]*)\)", abstract):
+        names.add(m.group(1))  # "Draft-and-Verify (DAV)": one hyphenated word is no Schwartz-Hearst long form
+    return frozenset(names)
+
+
+def _is_own(name: str, paper_name: str | None, ctx) -> bool:
+    if not paper_name:
+        return False
+    return name in paper_name or paper_name in name or name in getattr(ctx, "own_names", ()) \
+        or _abbreviates(name, paper_name)
+
+
 def _whose(mention, decision, ctx, paper_name: str | None):
     text = ctx.text
     ours = paper_name or OURS
@@ -394,14 +417,14 @@ def _whose(mention, decision, ctx, paper_name: str | None):
     if paren is not None and decision.kind == "score" and not _generic(paren.group(1), ctx.known_names, ctx.vocab) \
             and not any(d.start < paren.end(1) and paren.start(1) < d.end for d in ctx.datasets):
         name = paren.group(1)  # "DeiT-B (81.8%)": the number of the name it stands beside
-        if paper_name and (name in paper_name or paper_name in name):
+        if _is_own(name, paper_name, ctx):
             return paper_name, "proposed", "the paper's method, named beside the number"
         return name, "baseline", "named beside the number, in parentheses"
     rel = _RELATIVE_OWNER.search(text, max(ctx.start, mention.start - 120), mention.start, timeout=1.0)
     if rel is not None:
         name = rel.group(1)
         if name[:1].isupper() and not _generic(name, ctx.known_names, ctx.vocab) and name not in _CAPITALIZED_WORDS:
-            if paper_name and (name in paper_name or paper_name in name):
+            if _is_own(name, paper_name, ctx):
                 return paper_name, "proposed", "the paper's method, owner of a relative clause"
             return name, "baseline", "owner of the relative clause holding the number ('X, which scores N')"
         if ctx.vocab.reference_start.search(name) and not _WE.search(name):
@@ -416,7 +439,7 @@ def _whose(mention, decision, ctx, paper_name: str | None):
     if not baseline:
         named = subject_name(ctx, mention, ctx.known_names)
         if named and named != ours:
-            if paper_name and (named in paper_name or paper_name in named):
+            if _is_own(named, paper_name, ctx):
                 return paper_name, "proposed", "the paper's method, named in the clause"
             return named, "proposed" if paper_name is None else "baseline", "named as the clause's subject"
         return ours, "proposed", "the paper's method"

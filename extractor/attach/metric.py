@@ -27,7 +27,7 @@ _GENERIC_IN = regex.compile(
     r"acceleration)s?\s+in\s+"
     r"(?:the\s+|their\s+|its\s+)?((?:[a-z][\w-]*\s){0,2}?[a-z][\w-]*)\b", regex.IGNORECASE)
 _GENERIC_BEFORE = regex.compile(
-    r"\b(?:improv|increas|boost|enhanc|reduc|decreas|lower|rais|cut)\w*\s+(?:(?:the|their|its|these|those|our|this)\s+)?"
+    r"\b(?:improv|increas|boost|enhanc|reduc|decreas|lower|rais|cut|drop|degrad|hurt)\w*\s+(?:(?:the|their|its|these|those|our|this)\s+)?"
     r"([a-z][\w-]*(?:\s[a-z][\w-]*){0,2}?(?:\s+of\s+(?:the\s+|a\s+|an\s+)?[a-z][\w-]*(?:\s[a-z][\w-]*){0,2}?)?)"
     r"\s+(?:by|from|of)\s+(?:\w+\s+){0,3}?$",
     regex.IGNORECASE)
