@@ -38,11 +38,13 @@ import os
 import re
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
 from extractor.benchmark_ids import index_for
+from extractor.plausibility import assess as _assess
 from extractor.table import SCHEMA
 
 # Method names that are not a method: a paper's unnamed own method or a generic
@@ -54,7 +56,6 @@ ANONYMOUS_REFERENCES = {"baseline", "prior state of the art"}
 RANK_THRESHOLD = 0.5
 # Columns later lbx versions added: a table written before them still opens.
 OPTIONAL_COLUMNS = ("url", "setting", "metric_text", "dataset_text", "method_text")
-_POINTS = {"%", "pp", "points"}  # units of a number printed in percentage points
 _ARXIV_ID = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$")
 
 
@@ -138,16 +139,24 @@ _INFO_COLUMNS = ("metric_name", "lexicon_hib", "scale", "range_low", "range_high
 _HELPER_COLUMNS = [*_INFO_COLUMNS, "bench_dataset", "bench_split", "bench_task", "bench_setting"]
 
 
-def _pairs(df: pd.DataFrame) -> pd.DataFrame:
-    """One row per distinct (dataset, metric) with its benchmark: a million-row
-    table has a few thousand of them, so names are resolved once each."""
-    pairs = df[["dataset", "metric"]].drop_duplicates()
-    out = []
-    for d, m in pairs.itertuples(index=False):
+def _pair_codes(df: pd.DataFrame) -> tuple[np.ndarray, list[tuple[str, str]]]:
+    """Each row's index into the distinct (dataset, metric) pairs, and the pairs: a
+    million-row table has a few thousand, so names are resolved once each, and
+    integer codes (not a string merge) carry the answers back to the rows."""
+    d_codes, d_names = pd.factorize(df["dataset"])
+    m_codes, m_names = pd.factorize(df["metric"])
+    uniq, inverse = np.unique(d_codes.astype(np.int64) * max(len(m_names), 1) + m_codes, return_inverse=True)
+    n = max(len(m_names), 1)
+    return inverse.ravel(), [(str(d_names[u // n]), str(m_names[u % n])) for u in uniq]
+
+
+def _pair_facts(pairs: list[tuple[str, str]]) -> dict[str, list]:
+    facts: dict[str, list] = {c: [] for c in ("bench_dataset", "bench_split", "bench_task", *_INFO_COLUMNS)}
+    for d, m in pairs:
         b = identify(d, m)
-        out.append((d, m, b.dataset, b.split, b.task, *metric_info(b.metric)))
-    return pd.DataFrame(out, columns=["dataset", "metric", "bench_dataset", "bench_split", "bench_task",
-                                      *_INFO_COLUMNS])
+        for col, v in zip(facts, (b.dataset, b.split, b.task, *metric_info(b.metric))):
+            facts[col].append(v)
+    return facts
 
 
 def _with_keys(df: pd.DataFrame) -> pd.DataFrame:
@@ -155,9 +164,11 @@ def _with_keys(df: pd.DataFrame) -> pd.DataFrame:
     out = df[df["dataset"].notna() & df["metric"].notna()]
     if out.empty:
         return out.assign(**{c: pd.Series(dtype=object) for c in _HELPER_COLUMNS})
-    keyed = out.merge(_pairs(out), on=["dataset", "metric"], how="left")
-    setting = keyed["setting"] if "setting" in keyed.columns else pd.Series(None, index=keyed.index)
-    return keyed.assign(bench_setting=setting.astype(object).where(setting.notna(), "").astype(str))
+    inverse, pairs = _pair_codes(out)
+    facts = _pair_facts(pairs)
+    setting = out["setting"] if "setting" in out.columns else pd.Series(None, index=out.index)
+    return out.assign(**{c: np.asarray(v, dtype=object)[inverse] for c, v in facts.items()},
+                      bench_setting=setting.astype(object).where(setting.notna(), "").astype(str))
 
 
 def _direction(rows: pd.DataFrame) -> bool | None:
@@ -176,12 +187,21 @@ def benchmarks(df: pd.DataFrame) -> pd.DataFrame:
     cols = ["dataset", "split", "metric", "setting", "task", "results", "methods", "papers", "higher_is_better"]
     keep = [c for c in ("dataset", "metric", "task", "method", "paper_id", "higher_is_better", "setting")
             if c in df.columns]
-    keyed = _with_keys(df.loc[df["kind"] == "score", keep])
-    if keyed.empty:
+    scores = df.loc[(df["kind"] == "score") & df["dataset"].notna() & df["metric"].notna(), keep]
+    if scores.empty:
         return pd.DataFrame(columns=cols)
+    # group on integer codes: (benchmark of the row's pair) x (its setting), not on strings
+    inverse, pairs = _pair_codes(scores)
+    facts = _pair_facts(pairs)
+    bench_of_pair, _ = pd.factorize(pd.Series(list(zip(facts["bench_dataset"], facts["metric_name"]))))
+    setting = scores["setting"] if "setting" in scores.columns else pd.Series(None, index=scores.index)
+    s_codes, _ = pd.factorize(setting.fillna(""))
+    code = bench_of_pair[inverse].astype(np.int64) * (int(s_codes.max()) + 1) + s_codes
+    keyed = scores.assign(_code=code)
     rows = []
-    for (dataset, metric, setting), g in keyed.groupby(["bench_dataset", "metric_name", "bench_setting"],
-                                                       sort=False):
+    for _, g in keyed.groupby("_code", sort=False):
+        g = _with_keys(g)
+        dataset, metric, setting = g["bench_dataset"].iloc[0], g["metric_name"].iloc[0], g["bench_setting"].iloc[0]
         task = g["bench_task"].dropna()
         task = task.iloc[0] if len(task) else (g["task"].dropna().mode().iloc[0] if g["task"].notna().any()
                                                else None)
@@ -202,89 +222,15 @@ def _benchmark_rows(df: pd.DataFrame, dataset: str, metric: str, setting: str | 
     """The rows of one benchmark: names resolved per distinct pair, then the rows of those pairs."""
     target = identify(dataset, metric)
     target_metric = metric_info(target.metric)[0]
-    named = df[df["dataset"].notna() & df["metric"].notna()]
-    pairs = _pairs(named)
-    pairs = pairs[(pairs["bench_dataset"] == target.dataset) & (pairs["metric_name"] == target_metric)]
-    wanted = pd.MultiIndex.from_frame(pairs[["dataset", "metric"]])
-    rows = _with_keys(named[pd.MultiIndex.from_frame(named[["dataset", "metric"]]).isin(wanted)])
+    # the datasets that can be this benchmark's (a dataset's identity does not depend on the metric)
+    names = [d for d in df["dataset"].dropna().unique() if identify(d, "").dataset == target.dataset]
+    named = df[df["dataset"].isin(names) & df["metric"].notna()]
+    rows = _with_keys(named)
+    rows = rows[(rows["bench_dataset"] == target.dataset) & (rows["metric_name"] == target_metric)]
     if any_setting:
         return rows
     # None, NaN (a setting read back from benchmarks()) and "" are the board without a setting
     return rows[rows["bench_setting"] == (setting if isinstance(setting, str) else "")]
-
-
-def _fmt(x: float) -> str:
-    return f"{x:g}"
-
-
-def _range_text(low, high, suffix="") -> str:
-    if high is None or high != high:
-        return f">= {_fmt(low)}{suffix}"
-    if low is None or low != low:
-        return f"<= {_fmt(high)}{suffix}"
-    return f"{_fmt(low)}-{_fmt(high)}{suffix}"
-
-
-def _assess(rows: pd.DataFrame, higher: bool | None) -> tuple[pd.Series, pd.Series]:
-    """(comparable value, reason) of each score row; the reason is "" when the row
-    can be ranked. The comparable value puts every row of a metric on one scale:
-    percent-scale metrics as fractions (93.1%, a bare 93.1 and a bare 0.931 are all
-    0.931; a bare number under 1 is read as a fraction unless lower is better,
-    where "0.9 WER" is far likelier 0.9% than 90%), fraction-scale metrics as
-    fractions (a bare 93.1 AUC as 0.931), raw metrics by `value_norm` (one unit
-    per family). The lexicon's range, in the scale's units, bounds the value."""
-    value = rows["value"].astype(float)
-    unit = rows["unit"].fillna("")
-    norm = pd.to_numeric(rows["value_norm"], errors="coerce").fillna(value)
-    scale = rows["scale"].fillna("")
-    low = pd.to_numeric(rows["range_low"], errors="coerce")
-    high = pd.to_numeric(rows["range_high"], errors="coerce")
-    reasons = pd.Series("", index=rows.index, dtype=object)
-    cmp = norm.copy()
-    bare, points = unit == "", unit.isin(_POINTS)
-
-    pct = scale == "percent"
-    cmp[pct & points] = value / 100
-    cmp[pct & bare] = value / 100
-    if higher is not False:
-        cmp[pct & bare & (value >= 0) & (value < 1)] = value
-    frac = scale == "fraction"
-    cmp[frac & points] = value / 100
-    over = frac & bare & ((high.notna() & (value > high)) | (low.notna() & (value < low)))
-    cmp[over & (value / 100 >= low.fillna(-1e300)) & (value / 100 <= high.fillna(1e300))] = value / 100
-    scaled = pct | frac
-    names = rows["metric_name"].astype(str)
-    foreign = scaled & ~bare & ~points  # "86 ms" of an accuracy: not a reading of it at all
-    for i in rows.index[foreign]:
-        reasons[i] = f"mixed units: {names[i]} is {'a percentage' if pct[i] else 'a fraction'}, not {unit[i]}"
-    # percent-scale ranges are written in points: compare fractions with fractions;
-    # a raw metric's range is in its printed numbers ("BLEU 0-100"), checked when bare or in points
-    lo, hi = low.where(~pct, low / 100), high.where(~pct, high / 100)
-    checked = cmp.where(scaled, value)
-    within = (lo.isna() | (checked >= lo - 1e-9)) & (hi.isna() | (checked <= hi + 1e-9))
-    raw = scale == "raw"
-    for i in rows.index[~within & ((scaled & ~foreign) | (raw & (bare | points)))]:
-        reasons[i] = (f"{rows.at[i, 'value_text']} is outside the range of {names[i]} "
-                      f"({_range_text(low[i], high[i], '%' if pct[i] else '')})")
-
-    # raw metrics and metrics the lexicon does not know: the benchmark's usual unit decides
-    other = ~scaled
-    if other.any():
-        # a raw metric's units compare through pint (ms and s are one family); for a metric
-        # the lexicon does not know, % and bare numbers mix and are compared as printed
-        # (a raw metric printed with % is its printed number: "BLEU of 28.3%" is 28.3 BLEU)
-        family = rows["unit_norm"].fillna("").where(raw & ~points, "").where(raw, unit.replace("", "%"))
-        cmp[raw & points] = value
-        usual = family[other].mode().iloc[0]
-        shown = unit[other & (family == usual)].mode().iloc[0] if usual else ""
-        bad = other & (family != usual) & (reasons == "")
-        reasons[bad] = "mixed units: the benchmark's values are in " + (shown or "bare numbers")
-        cmp[other & ~raw & (unit.isin(["%", ""]))] = value
-        outside = other & ~raw & (unit == "%") & ((value > 100) | (value < 0)) & (reasons == "")
-        reasons[outside] = "a percentage outside 0-100"
-    if higher is False:
-        reasons[(reasons == "") & (value < 0) & low.isna()] = "negative value of a lower-is-better metric"
-    return cmp, reasons
 
 
 def anonymous(rows: pd.DataFrame) -> pd.Series:
