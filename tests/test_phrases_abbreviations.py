@@ -200,3 +200,10 @@ def test_short_form_printed_beside_the_title_name_is_the_paper_method():
 def test_bare_scores_continue_across_and():
     rows = _extract("Compact encoders", "TinyEnc scores 78.4 on MMBench and 1520 on MME.")
     assert {(r.value, r.dataset) for r in rows} == {(78.4, "MMBench"), (1520.0, "MME")}
+
+
+def test_n_for_name_gives_the_number_to_the_name():
+    rows = _extract("FooNet: fast nets", "Top-1 accuracy is 93.6% for FooNet and 91.2% for BarNet.")
+    assert {(r.value, r.method, r.role) for r in rows} == {(93.6, "FooNet", "proposed"), (91.2, "BarNet", "baseline")}
+    rows = _extract("FooNet: fast nets", "We obtain a test error of 2.46% for CIFAR-10 and 23.7% for ImageNet.")
+    assert {(r.value, r.dataset, r.method) for r in rows} == {(2.46, "CIFAR-10", "FooNet"), (23.7, "ImageNet", "FooNet")}

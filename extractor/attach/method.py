@@ -361,6 +361,8 @@ _CLAUSE_VERB = regex.compile(r"\b(?:achiev|obtain|reach|attain|improv|outperform
                              r"lead|beat|exceed|deliver|rais|increas|reduc|decreas|lower|cut)\w*\b", regex.IGNORECASE)
 
 
+_FOR_NAME = regex.compile(r"\s*(?:[\w-]+\s+){0,2}?for\s+(?:the\s+)?"
+                          r"([A-Z][\w.+^-]*[A-Z0-9][\w.+^-]*|[A-Z][a-z]+[A-Z][\w]*)(?![\w-])")
 _NAME_BEFORE_PAREN = regex.compile(r"(?<![\w-])([A-Z][\w.+^-]*[A-Z0-9][\w.+^-]*)\s+\(\s*$")
 # "Compared to FooNet, which scores 55.5%", "a strong baseline that achieves 42.9 F1":
 # the number of a relative clause belongs to the name the clause hangs on.
@@ -413,6 +415,13 @@ def _whose(mention, decision, ctx, paper_name: str | None):
     baseline = decision.pattern is not None and decision.pattern.role == "baseline"
     if _PRIOR_NEAR.search(text, max(ctx.start, mention.start - 90), mention.start):
         return "prior state of the art", "baseline", "a previous result named just before the number"
+    owner = _FOR_NAME.match(text, mention.end, ctx.end)  # "91.2% for BarNet"
+    if owner is not None and not _generic(owner.group(1), ctx.known_names, ctx.vocab) \
+            and not any(d.start < owner.end(1) and owner.start(1) < d.end for d in ctx.datasets):
+        name = owner.group(1).rstrip(".")  # a sentence's full stop is not part of the name
+        if _is_own(name, paper_name, ctx):
+            return paper_name, "proposed", "the paper's method, named after 'for'"
+        return name, "baseline", "named after the number ('N for X')"
     paren = _NAME_BEFORE_PAREN.search(text, max(ctx.start, mention.start - 60), mention.start)
     if paren is not None and decision.kind == "score" and not _generic(paren.group(1), ctx.known_names, ctx.vocab) \
             and not any(d.start < paren.end(1) and paren.start(1) < d.end for d in ctx.datasets):
