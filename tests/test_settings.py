@@ -129,3 +129,15 @@ def test_a_rule_pack_adds_and_overrides_settings(tmp_path):
 def test_a_bad_setting_rule_is_refused_at_load_with_its_line(tmp_path, body, message):
     with pytest.raises(RuleError, match=message):
         load_rules([_pack(tmp_path, body)])
+
+
+@pytest.mark.parametrize("name,kind", [("settings.yaml", "settings"), ("benchmarks.yaml", "benchmarks")])
+def test_the_keys_the_new_rule_files_document_are_the_schema_keys(name, kind):
+    import re
+
+    from extractor.rules.loader import BUILTIN_DIR
+    from extractor.rules.schema import KINDS
+
+    head = (BUILTIN_DIR / name).read_text(encoding="utf-8").split(f"\n{kind}:", 1)[0]
+    documented = set(re.findall(r"^#   ([a-z_]+):\s", head, re.M))
+    assert documented == set(KINDS[kind].model_fields), documented ^ set(KINDS[kind].model_fields)
