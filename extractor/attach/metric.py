@@ -137,7 +137,8 @@ def _phrase_after(text: str, mention, end: int, vocab) -> list[MetricChoice]:
         if span is None:
             continue
         words = text[span[0]:span[1]]
-        if words[0].islower() and words.split()[0] not in vocab.change_nouns:
+        if words[0].islower() and words.split()[0] not in vocab.change_nouns \
+                and words.split()[-1].lower() not in _STOP_GENERIC:  # "11% for less-optimized models"
             out.append(MetricChoice(words, None, why, strength, span=span))
             break
     return out
