@@ -129,4 +129,4 @@ def test_every_record_from_latex_points_back_into_its_abstract(raw):
         assert raw[r.start:r.end] == r.value_text and r.value_text in r.evidence
         # a dollar is printed with the number, or with the second side of its range ("3-$4") that lends its unit
         assert r.unit != "$" or "$" in r.value_text or "dollar" in r.value_text or "USD" in r.value_text \
-            or "$" in raw[r.end:r.end + 4]
+            or "$" in raw[r.end:r.end + 10]
