@@ -89,10 +89,30 @@ def check_unit_example(rules: RuleSet, example: dict) -> str | None:
     return None
 
 
+def check_setting_example(rules: RuleSet, example: dict) -> str | None:
+    from extractor.settings import detect_setting
+
+    text, number = example["text"], example["number"]
+    at = text.find(number)
+    if at < 0:
+        return f"the number {number!r} is not in the text"
+    got = detect_setting(text, 0, len(text), at, at + len(number), rules)
+    return None if got == example.get("setting") else f"setting {got!r}, expected {example.get('setting')!r}"
+
+
+def check_benchmark_example(rules: RuleSet, example: dict) -> str | None:
+    from extractor.benchmark_ids import index_for
+    from extractor.leaderboard import metric_info
+
+    b = index_for(rules).identify(example["dataset"], example["metric"])
+    got = [b.dataset, metric_info(b.metric)[0]]
+    return None if got == list(example["benchmark"]) else f"benchmark {got}, expected {example['benchmark']}"
+
+
 def run_checks(rules: RuleSet, only: list[Path] | None = None) -> Iterator[Outcome]:
     """Every example of every rule (of the files in `only`, if given)."""
     wanted = {str(p) for p in only} if only is not None else None  # [] (a pack without files): nothing
-    for section in ("units", "metrics", "datasets", "exclude", "accept", "words"):
+    for section in ("units", "metrics", "datasets", "exclude", "accept", "words", "settings", "benchmarks"):
         for item in rules.raw.get(section, []):
             source = item.get("__source__", "")
             if wanted is not None and source not in wanted:
@@ -104,6 +124,10 @@ def run_checks(rules: RuleSet, only: list[Path] | None = None) -> Iterator[Outco
                     failure = check_pattern_example(rules, ex)
                 elif section == "units":
                     failure = check_unit_example(rules, ex)
+                elif section == "settings":
+                    failure = check_setting_example(rules, ex)
+                elif section == "benchmarks":
+                    failure = check_benchmark_example(rules, ex)
                 else:
                     failure = check_lexicon_example(rules, section, item, ex, True)
                 yield Outcome(example=shown, failure=failure, **where)
