@@ -24,7 +24,8 @@ from extractor.result import Result
 from extractor.shared_decisions import (continue_parallel_deltas, continue_parallel_results, link_parenthesized_lists,
                                         share_within_groups)
 from extractor.settings import detect_setting
-from extractor.rules.lexicon import Entry, Mention, tokenize
+from extractor.rules.cues import CueIndex
+from extractor.rules.lexicon import Entry, Mention, Spans, tokenize
 from extractor.rules.loader import RuleSet
 from extractor.sources.paper import Paper
 from extractor.text.normalize import normalize
@@ -46,12 +47,13 @@ class Context:
     costliest step of the engine."""
 
     __slots__ = ("text", "start", "end", "known_names", "previous_datasets", "own_name", "own_names", "vocab", "_rules",
-                 "_metrics", "_datasets")
+                 "_metrics", "_datasets", "_cues")
 
     def __init__(self, text: str, start: int, end: int, rules: RuleSet):
         self.text, self.start, self.end, self._rules = text, start, end, rules
         self._metrics: list[Mention] | None = None
         self._datasets: list[Mention] | None = None
+        self._cues: CueIndex | None = None
         self.known_names: set[str] = set()  # surfaces of metrics and datasets: never a method
         self.previous_datasets: list[Mention] = []  # of the sentence before ("on A, B and C. ... respectively")
         self.own_name: str | None = None  # the paper's method: never its dataset
@@ -62,6 +64,14 @@ class Context:
         words = tokenize(self.text, self.start, self.end)  # this sentence's words, for both lexicons
         self._metrics = self._rules.metrics.find(self.text, self.start, self.end, words)
         self._datasets = _datasets_in(self.text, self.start, self.end, self._rules, words, self._metrics)
+
+    @property
+    def cues(self) -> CueIndex:
+        """Where the patterns' cue words occur: a pattern whose cues are not near a
+        number is not tried on it."""
+        if self._cues is None:
+            self._cues = CueIndex(self.text, self.start, self.end)
+        return self._cues
 
     @property
     def metrics(self) -> list[Mention]:
@@ -106,7 +116,7 @@ def explain_paper(paper: Paper, rules: RuleSet) -> list[Explained]:
         return [Explained(m, d, None, []) for m, d in zip(numbers, early_all)]
     sentences = []
     starts = [m.start for m in numbers]
-    spans = split_sentences(text)
+    spans = split_sentences(text, numbers)  # long ones in pieces that never cut a number
     for k, (s, e) in enumerate(spans):
         lo, hi = bisect.bisect_left(starts, s), bisect.bisect_left(starts, e)
         mentions, early = numbers[lo:hi], early_all[lo:hi]
@@ -175,17 +185,17 @@ def _datasets_in(text: str, s: int, e: int, rules: RuleSet, tokens, metrics=()) 
     """Lexicon datasets plus names the sentence itself calls a dataset or benchmark,
     and name-shaped objects of "on / in / across" that are not metrics."""
     found = rules.datasets.find(text, s, e, tokens)
-    taken = [(d.start, d.end) for d in found] + [(m.start, m.end) for m in metrics]
+    taken = Spans([(d.start, d.end) for d in found] + [(m.start, m.end) for m in metrics])
     for m in _DATASET_PHRASE.finditer(text, s, e, timeout=1.0):
         a, b = m.span(1)
-        if not any(a < y and x < b for x, y in taken):
+        if not taken.overlaps(a, b):
             entry = Entry("phrase:" + m.group(1), m.group(1), "dataset", "text", {})
             found.append(Mention(entry, a, b, m.group(1)))
     not_names = lambda name: _not_a_dataset_name(name, rules.vocab)  # noqa: E731
     for a, b, name, prep in shaped_datasets(text, s, e, not_names, rules.vocab.not_dataset_next,
                                             [d.end for d in found]):
-        if not any(a < y and x < b for x, y in taken):
-            taken.append((a, b))
+        if not taken.overlaps(a, b):
+            taken.add(a, b)
             found.append(Mention(Entry("shape:" + name, name, "dataset", "text", {"prep": prep}), a, b, name))
     found.sort(key=lambda d: d.start)
     return found

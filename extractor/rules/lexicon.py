@@ -181,3 +181,26 @@ class Lexicon:
             if entry is not None:
                 return entry
         return None
+
+
+class Spans:
+    """Spans already claimed by mentions, asked "does [a, b) overlap one?" in
+    log time: a text naming thousands of mentions must not cost their square."""
+
+    def __init__(self, spans):
+        self._spans = sorted(spans)
+        self._starts = [x for x, _ in self._spans]
+        self._longest = max((y - x for x, y in self._spans), default=0)
+
+    def overlaps(self, a: int, b: int) -> bool:
+        """Some span (x, y) has a < y and x < b."""
+        spans = self._spans
+        lo = bisect.bisect_left(self._starts, a - self._longest)  # a span starting earlier ends by a
+        hi = bisect.bisect_left(self._starts, b)
+        return any(spans[k][1] > a for k in range(lo, hi))
+
+    def add(self, a: int, b: int) -> None:
+        i = bisect.bisect_right(self._starts, a)
+        self._starts.insert(i, a)
+        self._spans.insert(i, (a, b))
+        self._longest = max(self._longest, b - a)

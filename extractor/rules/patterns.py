@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 import regex
 
+from extractor.rules.cues import required_strings
+
 LEFT_WINDOW = 160  # characters of left context a pattern can see
 RIGHT_WINDOW = 120
 MATCH_TIMEOUT = 0.5  # seconds; a regex that needs more on one number is a bug in the rule
@@ -51,13 +53,20 @@ class PatternRule:
             return None
         text = ctx.text
         fit = Fit()
+        cues = getattr(ctx, "cues", None)  # where the sentence's cue words are: looked up before any regex
         if self.left is not None:
             lo = max(ctx.start, mention.start - LEFT_WINDOW)
+            need = required_strings(self.left.pattern)
+            if need is not None and cues is not None and not cues.has(need, lo, mention.start):
+                return None
             fit.left = self.left.search(text, lo, mention.start, timeout=MATCH_TIMEOUT)
             if fit.left is None:
                 return None
         if self.right is not None:
             hi = min(ctx.end, mention.end + RIGHT_WINDOW)
+            need = required_strings(self.right.pattern)
+            if need is not None and cues is not None and not cues.has(need, mention.end, hi):
+                return None
             # matched on a slice so that "^" in a rule means "right after the number"
             fit.right = self.right.match(text[mention.end:hi], timeout=MATCH_TIMEOUT)
             if fit.right is None:

@@ -78,6 +78,11 @@ _RANGE_SEP = regex.compile(r"\s?(?:-|to|~|–)\s?")
 _LIST_SEP = regex.compile(r"\s?(?:,\s?(?:and\s|or\s)?|\s?and\s|\s?or\s|/)\s?")
 
 
+# Numbers read per abstract: real abstracts have tens (19 at most in ICLR 2021);
+# a text of thousands is a table dump, and the cap bounds the work per abstract.
+MAX_NUMBERS = 500
+
+
 @dataclass(slots=True)
 class NumberMention:
     start: int  # span of the whole mention (sign, digits, unit) in the normalized text
@@ -106,10 +111,13 @@ class NumberMention:
 
 
 def find_numbers(text: str, units: UnitTable, lo: int = 0, hi: int | None = None) -> list[NumberMention]:
-    """All number mentions in text[lo:hi], in order, with ranges and lists linked."""
+    """The number mentions in text[lo:hi] (the first MAX_NUMBERS), in order,
+    with ranges and lists linked."""
     hi = len(text) if hi is None else hi
     mentions: list[NumberMention] = []
     for m in _matches(text, lo, hi):
+        if len(mentions) >= MAX_NUMBERS:
+            break
         mention = _read_mention(text, m, units, hi)
         if mention is None:
             continue
