@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import regex
 
 from extractor import __version__
-from extractor.attach.dataset import dataset_from_title, shaped_datasets
+from extractor.attach.dataset import dataset_from_title, shaped_datasets, usable_datasets
 from extractor.attach.fields import Fields, attach_all, is_efficiency
 from extractor.attach.method import concept_short_forms, long_form, paper_method, paper_names
 from extractor.classify import Decision, classify, grammar_reject
@@ -161,6 +161,13 @@ def explain_paper(paper: Paper, rules: RuleSet) -> list[Explained]:
         inherited, why = default_dataset, "the only dataset the abstract names"
         if inherited is None and k > 0:
             inherited, why = _dataset_of_previous_sentence(all_datasets, spans, k), "the dataset of the sentence before"
+        named_here = {d.entry.name for d in usable_datasets(ctx)}
+        if len(named_here) == 1:  # "... 63.63% and 67.92%, for ..., on the CIFAR-10 dataset, respectively"
+            only_here = next(iter(named_here))
+            for f in fields:
+                if f is not None and f.dataset is None and not is_efficiency(f):
+                    f.dataset = only_here
+                    f.notes[1] = "the only dataset the sentence names"
         if inherited and not ctx.datasets:
             for f in fields:
                 if f is not None and f.dataset is None and not is_efficiency(f):

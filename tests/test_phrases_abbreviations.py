@@ -207,3 +207,11 @@ def test_n_for_name_gives_the_number_to_the_name():
     assert {(r.value, r.method, r.role) for r in rows} == {(93.6, "FooNet", "proposed"), (91.2, "BarNet", "baseline")}
     rows = _extract("FooNet: fast nets", "We obtain a test error of 2.46% for CIFAR-10 and 23.7% for ImageNet.")
     assert {(r.value, r.dataset, r.method) for r in rows} == {(2.46, "CIFAR-10", "FooNet"), (23.7, "ImageNet", "FooNet")}
+
+
+def test_the_only_dataset_a_sentence_names_is_its_numbers_dataset():
+    rows = _extract("Certified detectors", "Tests show a provable robust error below 63.6% and 67.9%, for 55.6% and "
+                                           "66.4% natural error, for two radii on the CIFAR-10 dataset, respectively.")
+    assert rows and all(r.dataset == "CIFAR-10" for r in rows), [(r.value, r.dataset) for r in rows]
+    rows = _extract("Transfer", "Models trained this way reach 70% of an ImageNet-trained model on average.")
+    assert all(r.dataset is None for r in rows)

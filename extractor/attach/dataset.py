@@ -96,14 +96,32 @@ def aligned_datasets(group: list, ctx) -> list | None:
     return None
 
 
+_PLURAL_ACRONYM = regex.compile(r"[A-Z]{2,}s")
+
+
+def usable_datasets(ctx) -> list:
+    """The sentence's dataset mentions that can be a number's dataset: not the head
+    of a compound ("ImageNet-trained"), and, for names known only by their shape,
+    not the paper's method, a concept the abstract defines ("ZSL") or a plural
+    acronym ("BNNs")."""
+    text, out = ctx.text, []
+    for d in ctx.datasets:
+        if _COMPOUND.match(text, d.end):
+            continue
+        if d.entry.id.startswith("shape:") and (
+                d.text in getattr(ctx, "own_names", ()) or (ctx.own_name and d.text in ctx.own_name)
+                or d.text in ctx.known_names or _PLURAL_ACRONYM.fullmatch(d.text)):
+            continue
+        out.append(d)
+    return out
+
+
 def attach_dataset(mention, ctx, metric_mention=None, group_end=None):
     """Return (dataset name or None, Entry or None, how it was found, span). `group_end`
     is where the number's list or range ends ("+5.3% and +11.0% top-1 ... on X")."""
     text = ctx.text
     tail = max(mention.end, group_end or 0)
-    datasets = [d for d in ctx.datasets if not _COMPOUND.match(text, d.end)
-                and not (d.entry.id.startswith("shape:") and ctx.own_name
-                         and (d.text in ctx.own_name or d.text in ctx.own_names))]
+    datasets = usable_datasets(ctx)
     if metric_mention is not None:
         for d in datasets:
             if 0 <= metric_mention.start - d.end <= 1:  # "GSM8K accuracy", "ImageNet top-1 accuracy"
