@@ -112,13 +112,6 @@ def outcome(exc: BaseException | None) -> tuple[str | None, int]:
 def report(exc: BaseException | None) -> int:
     """Print the line for `exc` (see `outcome`) to stderr; returns the exit code."""
     line, code = outcome(exc)
-    if code in (130, 143):  # ending on a signal: a second one (or a late delivery) must not end it as a kill
-        import signal
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            try:
-                signal.signal(signum, signal.SIG_IGN)
-            except (ValueError, OSError):  # not the main thread
-                pass
     if line is not None:
         try:
             print(line, file=sys.stderr, flush=True)
