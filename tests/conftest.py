@@ -22,3 +22,12 @@ def clean_env_and_rules_loaded_once(monkeypatch):
             _RULES_CACHE[key] = real(extra_dirs)
         return _RULES_CACHE[key]
     monkeypatch.setattr(loader, "load_rules", cached)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A local Dask cluster of two worker processes, one per test module that asks."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                  silence_logs=40) as c:
+        yield c

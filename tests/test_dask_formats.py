@@ -33,14 +33,6 @@ def _rules_once(clean_env_and_rules_loaded_once):
 
 
 @pytest.fixture(scope="module")
-def cluster():
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                                  silence_logs=40) as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
 def inputs(tmp_path_factory) -> dict[str, Path]:
     """One sample page, and its first 40 papers in each record format (every 7th
     undated, every 5th without an id, one without an abstract: the gaps)."""

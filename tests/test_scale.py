@@ -321,14 +321,6 @@ def test_keyset_across_merges(monkeypatch):
 
 # --- the Dask engine ----------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def cluster():
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                                  silence_logs=40) as c:
-        yield c
-
-
 def test_dask_local_cluster_equals_local_engine(tmp_path, corpus, serial, cluster):
     out = tmp_path / "dask.parquet"
     stderr = ok("extract", corpus, "-o", out, "--engine", "dask", "--scheduler", cluster.scheduler_address,
