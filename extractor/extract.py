@@ -163,22 +163,22 @@ def explain_paper(paper: Paper, rules: RuleSet) -> list[Explained]:
             inherited, why = _dataset_of_previous_sentence(all_datasets, spans, k), "the dataset of the sentence before"
         named_here = {d.entry.name for d in usable_datasets(ctx)}
         if len(named_here) == 1:  # "... 63.63% and 67.92%, for ..., on the CIFAR-10 dataset, respectively"
-            only_here = next(iter(named_here))
-            for f in fields:
-                if f is not None and f.dataset is None and not is_efficiency(f):
-                    f.dataset = only_here
-                    f.notes[1] = "the only dataset the sentence names"
+            _fill_missing_datasets(fields, next(iter(named_here)), "the only dataset the sentence names")
         if inherited and not ctx.datasets:
-            for f in fields:
-                if f is not None and f.dataset is None and not is_efficiency(f):
-                    f.dataset = inherited
-                    f.notes[1] = why
+            _fill_missing_datasets(fields, inherited, why)
         for mention, decision, f in zip(mentions, decisions, fields):
             result = None
             if decision.accepted:
                 result = _result(paper, rules, abstract, omap, mention, decision, s, e, f)
             out.append(Explained(mention, decision, result, f.notes if f is not None else []))
     return out
+
+
+def _fill_missing_datasets(fields, name: str, why: str) -> None:
+    """Results that found no dataset of their own take `name` (never cost numbers)."""
+    for f in fields:
+        if f is not None and f.dataset is None and not is_efficiency(f):
+            f.dataset, f.notes[1] = name, why
 
 
 def _dataset_of_previous_sentence(all_datasets, spans, k: int) -> str | None:

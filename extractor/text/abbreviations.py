@@ -10,6 +10,7 @@ word start. It needs no dictionary, so it works for names nobody has seen yet.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import regex
@@ -55,8 +56,11 @@ def _singular(short: str) -> str:
     return short
 
 
-def find_definitions(text: str) -> list[Definition]:
-    """Every "long form (SF)" pair of `text`, in order."""
+@functools.lru_cache(maxsize=16)
+def find_definitions(text: str) -> tuple[Definition, ...]:
+    """Every "long form (SF)" pair of `text`, in order. Cached: the method's name,
+    its long form, its other names and the abstract's task short forms all ask
+    for the definitions of the same abstract."""
     out: list[Definition] = []
     for m in _PAREN.finditer(text, timeout=1.0):
         short = m.group(1)
@@ -90,4 +94,4 @@ def find_definitions(text: str) -> list[Definition]:
         if start < 0:
             continue
         out.append(Definition(long.strip(" ,\"'"), _singular(short), start, m.end(1)))
-    return out
+    return tuple(out)
