@@ -23,7 +23,7 @@ from extractor.quantities import normalize_value
 from extractor.result import Result
 from extractor.shared_decisions import (continue_parallel_deltas, continue_parallel_results, link_parenthesized_lists,
                                         share_within_groups)
-from extractor.settings import detect_setting
+from extractor.settings import SentenceSettings
 from extractor.rules.cues import CueIndex, required_strings
 from extractor.rules.lexicon import Entry, Mention, Spans, tokenize
 from extractor.rules.loader import RuleSet
@@ -166,10 +166,13 @@ def explain_paper(paper: Paper, rules: RuleSet) -> list[Explained]:
             _fill_missing_datasets(fields, next(iter(named_here)), "the only dataset the sentence names")
         if inherited and not ctx.datasets:
             _fill_missing_datasets(fields, inherited, why)
+        cues = None  # the sentence's setting cues, searched once for all its results
         for mention, decision, f in zip(mentions, decisions, fields):
             result = None
             if decision.accepted:
-                result = _result(paper, rules, abstract, omap, mention, decision, s, e, f)
+                if cues is None:
+                    cues = SentenceSettings(abstract, omap.to_original(s), omap.to_original(e), rules)
+                result = _result(paper, rules, abstract, omap, mention, decision, s, e, f, cues)
             out.append(Explained(mention, decision, result, f.notes if f is not None else []))
     return out
 
@@ -217,7 +220,7 @@ def _not_a_dataset_name(name: str, vocab) -> bool:
     return name in vocab.not_names or head in vocab.not_names
 
 
-def _result(paper, rules, abstract, omap, mention, decision, s, e, f: Fields) -> Result:
+def _result(paper, rules, abstract, omap, mention, decision, s, e, f: Fields, cues: SentenceSettings) -> Result:
     start, end = omap.to_original(mention.start), omap.to_original(mention.end)
 
     def printed(span):  # a field's words as the abstract prints them
@@ -237,6 +240,6 @@ def _result(paper, rules, abstract, omap, mention, decision, s, e, f: Fields) ->
         url=paper.url,
         metric_text=printed(f.metric_span), dataset_text=printed(f.dataset_span),
         method_text=printed(f.method_span) or f.method_long,
-        setting=detect_setting(abstract, omap.to_original(s), omap.to_original(e), start, end, rules),
+        setting=cues.setting_of(start, end),
         notes=f.notes,
     )

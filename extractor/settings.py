@@ -29,7 +29,7 @@ import regex
 
 from extractor.rules.safe_regex import static_check
 
-__all__ = ["detect_setting", "compiled_settings"]
+__all__ = ["detect_setting", "compiled_settings", "SentenceSettings"]
 
 REGEX_TIMEOUT = 0.05  # seconds per search: cue regexes come from rule packs
 _CLAUSE_CUT = regex.compile(r";|,\s|\s(?:and|while|whereas|but)\s", regex.IGNORECASE)
@@ -97,47 +97,65 @@ def detect_setting(text: str, sentence_start: int, sentence_end: int, number_sta
                    rules) -> str | None:
     """The setting of the number at text[number_start:number_end] in the sentence
     text[sentence_start:sentence_end]; None when no cue applies."""
-    cues = compiled_settings(rules)
-    if not cues:
-        return None
-    clauses, cuts = _clauses(text, sentence_start, sentence_end)
-    k = next((i for i, (a, b) in enumerate(clauses) if a <= number_start < max(b, a + 1)), 0)
-    own = clauses[k]
-    # "93.6% on A and 66.4% on B under 80% label noise": the clause joined to the number's by "and"
-    joined = clauses[k + 1] if k + 1 < len(clauses) and cuts[k + 1] == "and" else None
-    asides = [(p.start(), p.end()) for p in _PAREN.finditer(text, sentence_start, sentence_end)]
-    matches = {cue.id: _search_all(cue, text, sentence_start, sentence_end) for cue in cues}
-    covered = [(m.start(), m.end()) for ms in matches.values() for m in ms]
+    return SentenceSettings(text, sentence_start, sentence_end, rules).setting_of(number_start, number_end)
 
-    def own_numbers(a: int, b: int, cue=None) -> list[int]:
+
+class SentenceSettings:
+    """The setting cues of one sentence, searched once: every number of the
+    sentence then asks which of them are its own (`setting_of`). Most sentences
+    hold no cue at all, and then nothing else is computed."""
+
+    __slots__ = ("text", "start", "end", "cues", "matches", "clauses", "cuts", "asides", "covered", "_numbers")
+
+    def __init__(self, text: str, sentence_start: int, sentence_end: int, rules):
+        self.text, self.start, self.end = text, sentence_start, sentence_end
+        self.cues = compiled_settings(rules)
+        self.matches = {cue.id: _search_all(cue, text, sentence_start, sentence_end) for cue in self.cues}
+        if not any(self.matches.values()):
+            return
+        self.clauses, self.cuts = _clauses(text, sentence_start, sentence_end)
+        self.asides = [(p.start(), p.end()) for p in _PAREN.finditer(text, sentence_start, sentence_end)]
+        self.covered = [(m.start(), m.end()) for ms in self.matches.values() for m in ms]
+        self._numbers = self.own_numbers(sentence_start, sentence_end)
+
+    def own_numbers(self, a: int, b: int, cue=None) -> list[int]:
         """Starts of the numbers in text[a:b] that are not inside a cue ('4,000 labels')
         nor, for a cue outside it, inside a parenthetical aside."""
-        skip = covered + [(s, e) for s, e in asides if cue is None or not s <= cue.start() < e]
-        return [n.start() for n in _NUMBER.finditer(text, a, b)
+        skip = self.covered + [(s, e) for s, e in self.asides if cue is None or not s <= cue.start() < e]
+        return [n.start() for n in _NUMBER.finditer(self.text, a, b)
                 if not any(s <= n.start() and n.end() <= e for s, e in skip)]
 
-    others = [p for p in own_numbers(sentence_start, sentence_end) if not number_start <= p < number_end]
-    last_number = max([number_start, *others])
+    def setting_of(self, number_start: int, number_end: int) -> str | None:
+        cues, matches = self.cues, self.matches
+        if not cues or not any(matches.values()):
+            return None
+        clauses, cuts, own_numbers = self.clauses, self.cuts, self.own_numbers
+        k = next((i for i, (a, b) in enumerate(clauses) if a <= number_start < max(b, a + 1)), 0)
+        own = clauses[k]
+        # "93.6% on A and 66.4% on B under 80% label noise": the clause joined to the number's by "and"
+        joined = clauses[k + 1] if k + 1 < len(clauses) and cuts[k + 1] == "and" else None
+        others = [p for p in self._numbers if not number_start <= p < number_end]
+        last_number = max([number_start, *others])
 
-    chosen: dict[str, str] = {}
-    for pass_ in ("clause", "sentence"):
-        for cue in cues:
-            if cue.group in chosen:
-                continue
-            for m in matches[cue.id]:
-                if number_start < m.end() and m.start() < number_end:
-                    continue  # the number is the cue's own value ("40%" of "40% label noise")
-                if pass_ == "clause":
-                    ok = own[0] <= m.start() and m.end() <= own[1]
-                else:
-                    home = next(((a, b) for a, b in clauses if a <= m.start() < max(b, a + 1)), None)
-                    ok = home is not None and home != own and (
-                        not own_numbers(*home, cue=m) or m.start() > last_number
-                        or (home == joined and m.start() > max(own_numbers(*home, cue=m))))
-                if ok:
-                    chosen[cue.group] = cue.setting(m)
-                    break
-    if not chosen:
-        return None
-    order = list(dict.fromkeys(cue.group for cue in cues))
-    return "; ".join(chosen[g] for g in order if g in chosen)
+        chosen: dict[str, str] = {}
+        for pass_ in ("clause", "sentence"):
+            for cue in cues:
+                if cue.group in chosen:
+                    continue
+                for m in matches[cue.id]:
+                    if number_start < m.end() and m.start() < number_end:
+                        continue  # the number is the cue's own value ("40%" of "40% label noise")
+                    if pass_ == "clause":
+                        ok = own[0] <= m.start() and m.end() <= own[1]
+                    else:
+                        home = next(((a, b) for a, b in clauses if a <= m.start() < max(b, a + 1)), None)
+                        ok = home is not None and home != own and (
+                            not own_numbers(*home, cue=m) or m.start() > last_number
+                            or (home == joined and m.start() > max(own_numbers(*home, cue=m))))
+                    if ok:
+                        chosen[cue.group] = cue.setting(m)
+                        break
+        if not chosen:
+            return None
+        order = list(dict.fromkeys(cue.group for cue in cues))
+        return "; ".join(chosen[g] for g in order if g in chosen)
