@@ -25,7 +25,8 @@ from extractor.shared_decisions import (continue_parallel_deltas, continue_paral
                                         share_within_groups)
 from extractor.settings import SentenceSettings
 from extractor.rules.cues import CueIndex, required_strings
-from extractor.rules.lexicon import Entry, Mention, Spans, tokenize
+from extractor.mentions import AbstractMentions
+from extractor.rules.lexicon import Entry, Mention, Spans
 from extractor.rules.loader import RuleSet
 from extractor.sources.paper import Paper
 from extractor.text.normalize import normalize
@@ -48,10 +49,10 @@ class Context:
     costliest step of the engine."""
 
     __slots__ = ("text", "start", "end", "known_names", "previous_datasets", "own_name", "own_names", "vocab", "_rules",
-                 "_metrics", "_datasets", "_cues")
+                 "_names", "_metrics", "_datasets", "_cues")
 
-    def __init__(self, text: str, start: int, end: int, rules: RuleSet):
-        self.text, self.start, self.end, self._rules = text, start, end, rules
+    def __init__(self, text: str, start: int, end: int, rules: RuleSet, names: "_LazyMentions"):
+        self.text, self.start, self.end, self._rules, self._names = text, start, end, rules, names
         self._metrics: list[Mention] | None = None
         self._datasets: list[Mention] | None = None
         self._cues: CueIndex | None = None
@@ -62,9 +63,8 @@ class Context:
         self.vocab = rules.vocab  # the attach step's word lists (rules/attach.yaml)
 
     def _look_up(self) -> None:
-        words = tokenize(self.text, self.start, self.end)  # this sentence's words, for both lexicons
-        self._metrics = self._rules.metrics.find(self.text, self.start, self.end, words)
-        self._datasets = _datasets_in(self.text, self.start, self.end, self._rules, words, self._metrics)
+        self._metrics, lexicon_datasets = self._names.get().in_sentence(self.start, self.end)
+        self._datasets = _datasets_in(self.text, self.start, self.end, self._rules, lexicon_datasets, self._metrics)
 
     @property
     def cues(self) -> CueIndex:
@@ -85,6 +85,21 @@ class Context:
         if self._datasets is None:
             self._look_up()
         return self._datasets
+
+
+class _LazyMentions:
+    """The abstract's one pass over the lexicons, run when a sentence first needs
+    its names: most abstracts never do."""
+
+    __slots__ = ("_text", "_rules", "_found")
+
+    def __init__(self, text: str, rules: RuleSet):
+        self._text, self._rules, self._found = text, rules, None
+
+    def get(self) -> AbstractMentions:
+        if self._found is None:
+            self._found = AbstractMentions(self._text, self._rules.metrics, self._rules.datasets)
+        return self._found
 
 
 @dataclass
@@ -116,6 +131,7 @@ def explain_paper(paper: Paper, rules: RuleSet) -> list[Explained]:
     if all(d is not None for d in early_all):  # no number could be a result: done, no sentence split
         return [Explained(m, d, None, []) for m, d in zip(numbers, early_all)]
     sentences = []
+    names = _LazyMentions(text, rules)
     starts = [m.start for m in numbers]
     spans = split_sentences(text, numbers)  # long ones in pieces that never cut a number
     for k, (s, e) in enumerate(spans):
@@ -126,7 +142,7 @@ def explain_paper(paper: Paper, rules: RuleSet) -> list[Explained]:
         if all(d is not None for d in early):
             sentences.append((k, s, e, mentions, early, None))
             continue
-        ctx = Context(text, s, e, rules)
+        ctx = Context(text, s, e, rules, names)
         decisions = [d or classify(m, ctx, rules) for m, d in zip(mentions, early)]
         share_within_groups(mentions, decisions)
         if continue_parallel_results(text, mentions, decisions):
@@ -137,9 +153,9 @@ def explain_paper(paper: Paper, rules: RuleSet) -> list[Explained]:
     # (the paper's method name, its one dataset) and the fields of each result.
     if not any(d.accepted for *_, decisions, _ in sentences for d in decisions):
         return [Explained(m, d, None, []) for _, _, _, ms, ds, _ in sentences for m, d in zip(ms, ds)]
-    tokens = tokenize(text)  # only abstracts with results get here
-    all_metrics = rules.metrics.find(text, tokens=tokens)
-    all_datasets = _datasets_in(text, 0, len(text), rules, tokens, all_metrics)
+    found = names.get()  # only abstracts with results get here
+    all_metrics = found.metrics
+    all_datasets = _datasets_in(text, 0, len(text), rules, found.datasets, all_metrics)
     known = {m.text for m in all_datasets if not m.entry.id.startswith("shape:")} | {m.text for m in all_metrics} \
         | concept_short_forms(paper.title, text, rules.vocab)
     own_name = paper_method(paper.title, text, known, rules.vocab)
@@ -192,10 +208,12 @@ def _dataset_of_previous_sentence(all_datasets, spans, k: int) -> str | None:
     return next(iter(names)) if len(names) == 1 else None
 
 
-def _datasets_in(text: str, s: int, e: int, rules: RuleSet, tokens, metrics=()) -> list[Mention]:
-    """Lexicon datasets plus names the sentence itself calls a dataset or benchmark,
-    and name-shaped objects of "on / in / across" that are not metrics."""
-    found = rules.datasets.find(text, s, e, tokens)
+def _datasets_in(text: str, s: int, e: int, rules: RuleSet, lexicon_datasets: list[Mention],
+                 metrics=()) -> list[Mention]:
+    """The lexicon's datasets in text[s:e] (`lexicon_datasets`) plus names the sentence
+    itself calls a dataset or benchmark, and name-shaped objects of "on / in / across"
+    that are not metrics."""
+    found = list(lexicon_datasets)
     taken = Spans([(d.start, d.end) for d in found] + [(m.start, m.end) for m in metrics])
     sentence = text[s:e].casefold()  # the phrase's kind word ("dataset", "benchmark"...) first: the regex costs more
     phrases = _DATASET_PHRASE.finditer(text, s, e, timeout=1.0) if any(w in sentence for w in _PHRASE_CUES) else ()

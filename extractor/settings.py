@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import regex
 
+from extractor.rules.cues import required_strings
 from extractor.rules.safe_regex import static_check
 
 __all__ = ["detect_setting", "compiled_settings", "SentenceSettings"]
@@ -43,12 +44,14 @@ _cache: dict[int, tuple[object, list]] = {}
 
 
 class _Cue:
-    __slots__ = ("id", "group", "regex", "template")
+    __slots__ = ("id", "group", "regex", "template", "need")
 
     def __init__(self, item: dict):
         static_check(item["pattern"])  # the loader already refused packs that fail it; cheap to repeat
         self.id, self.group, self.template = item["id"], item["group"], item["setting"]
         self.regex = regex.compile(item["pattern"], regex.IGNORECASE | regex.V0)
+        # words every match contains ("shot", "label"): a sentence without one is not searched
+        self.need = required_strings(item["pattern"])
 
     def setting(self, m) -> str:
         values = {}
@@ -86,7 +89,11 @@ def _clauses(text: str, start: int, end: int) -> tuple[list[tuple[int, int]], li
     return out, cuts
 
 
-def _search_all(cue: _Cue, text: str, start: int, end: int):
+def _search_all(cue: _Cue, text: str, start: int, end: int, folded: str | None = None):
+    """Every match of the cue in text[start:end]; `folded` is that span case-folded,
+    for the cue-word test that spares most sentences the regex."""
+    if cue.need is not None and folded is not None and not any(w in folded for w in cue.need):
+        return []
     try:
         return list(cue.regex.finditer(text, start, end, timeout=REGEX_TIMEOUT))
     except TimeoutError:
@@ -110,7 +117,9 @@ class SentenceSettings:
     def __init__(self, text: str, sentence_start: int, sentence_end: int, rules):
         self.text, self.start, self.end = text, sentence_start, sentence_end
         self.cues = compiled_settings(rules)
-        self.matches = {cue.id: _search_all(cue, text, sentence_start, sentence_end) for cue in self.cues}
+        folded = text[sentence_start:sentence_end].casefold()
+        folded = folded if len(folded) == sentence_end - sentence_start else None  # else: no prefilter
+        self.matches = {cue.id: _search_all(cue, text, sentence_start, sentence_end, folded) for cue in self.cues}
         if not any(self.matches.values()):
             return
         self.clauses, self.cuts = _clauses(text, sentence_start, sentence_end)
