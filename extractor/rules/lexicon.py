@@ -107,8 +107,6 @@ class Lexicon:
         # Keys of the first k words of every alias: a window whose key is no alias's
         # prefix cannot grow into a match, so the scan stops there.
         self._cs_prefixes: set[str] = set()
-        self._cs_first: set[str] = set()  # leading pieces of alias keys: where a match can start
-        self._ci_first: set[str] = set()
         self._ci_prefixes: set[str] = set()
         for alias, entry, cs in surfaces:
             key = fold(alias, cs)
@@ -121,12 +119,14 @@ class Lexicon:
                 part = "".join(words[:k])
                 prefixes.add(part if cs else part.lower())
             self.max_words = max(self.max_words, min(MAX_WORDS, len(words)))
-            # every leading piece of the key: a text word may be several alias words
-            # printed without separators ("top1" for "top-1")
-            first = self._cs_first if cs else self._ci_first
-            first.update(key[:k] for k in range(1, len(key) + 1))
-            if not cs:  # plural forms the lookup accepts ("error rates", "accuracies")
-                first.update((key + "s", key + "es", key[:-1] + "ies"))
+        # Where a match can start: a word that is an alias key, or the key of an alias's
+        # first words (a text word may be several alias words printed without separators,
+        # "top1" for "top-1": its key is still such a prefix), or a plural the lookup
+        # accepts ("error rates", "accuracies"). Any other word fails the look-up and
+        # the prefix test on its own, so the scan need not start there.
+        self._cs_first: set[str] = set(self._cs) | self._cs_prefixes
+        self._ci_first: set[str] = set(self._ci) | self._ci_prefixes
+        self._ci_first.update(form for key in self._ci for form in (key + "s", key + "es", key[:-1] + "ies"))
 
     def find(self, text: str, lo: int = 0, hi: int | None = None, tokens: "Tokens | None" = None) -> list[Mention]:
         """Non-overlapping mentions in text[lo:hi], the longest at each start.
