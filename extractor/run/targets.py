@@ -38,6 +38,10 @@ from extractor.table import (ROW_GROUP_ROWS, SCHEMA, OutputError, dictionary_col
 # -o's extension -> the target writing it. A directory (a trailing slash, or one
 # that exists) is a dataset; anything else is refused before any work.
 FILE_FORMATS = {".parquet": "parquet", ".csv": "csv", ".jsonl": "jsonl"}
+# A file's pending rows are written out at ROW_GROUP_ROWS rows or at this many bytes,
+# whichever comes first: the papers table carries every abstract, and 50,000 of them
+# held back for one row group (then encoded) were the run's largest allocation.
+MAX_PENDING_BYTES = 24 * 2**20
 
 
 def is_dataset_path(path: str | os.PathLike) -> bool:
@@ -197,7 +201,7 @@ class FileTarget(Target):
         self.row_group_rows = row_group_rows
         self.rows_written = 0
         self._pending: list[pa.Table] = []
-        self._pending_rows = 0
+        self._pending_rows = self._pending_bytes = 0
         self._tmp: str | None = None
         self._file = None
 
@@ -224,7 +228,8 @@ class FileTarget(Target):
         if table.num_rows:
             self._pending.append(table)
             self._pending_rows += table.num_rows
-            if self._pending_rows >= self.row_group_rows:
+            self._pending_bytes += table.nbytes
+            if self._pending_rows >= self.row_group_rows or self._pending_bytes >= MAX_PENDING_BYTES:
                 self._flush()
         return table.num_rows
 
@@ -233,7 +238,7 @@ class FileTarget(Target):
             table = pa.concat_tables(self._pending)
             self._rows(table)
             self.rows_written += table.num_rows
-        self._pending, self._pending_rows = [], 0
+        self._pending, self._pending_rows, self._pending_bytes = [], 0, 0
 
     def _open(self) -> None:
         """Start the file (a header, a writer)."""
@@ -278,7 +283,7 @@ class FileTarget(Target):
                     f.close()
                 except Exception:
                     pass
-            self._pending, self._pending_rows = [], 0
+            self._pending, self._pending_rows, self._pending_bytes = [], 0, 0
 
     def _close_quietly(self) -> None:
         """Release the encoder without writing into a file that is going away."""
