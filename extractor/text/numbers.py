@@ -82,6 +82,9 @@ _ASCII_LETTERS = frozenset(string.ascii_letters)
 # a final newline), and those `_YEAR_BEFORE` can: numbers after others skip them.
 _NAME_LAST = _ASCII_LETTERS | frozenset("-_/^#@\n")
 _YEAR_DASH = frozenset("-/\n")
+_GLUED_FIRST = _ASCII_LETTERS | {"-"}  # what `_GLUED_RIGHT` can start with
+# The longest gaps `_RANGE_SEP` (" to ") and `_LIST_SEP` (" , and  ") can span.
+_MAX_RANGE_GAP, _MAX_LIST_GAP = 4, 8
 
 
 # Numbers read per abstract: real abstracts have tens (19 at most in ICLR 2021);
@@ -208,8 +211,10 @@ def _read_mention(text: str, m: regex.Match, units: UnitTable, hi: int) -> Numbe
             if range_dash:
                 probe = _SUFFIX_DASH.sub("-", probe)  # "7B-70B", "10x-100x": the left side is a number, not a name
             mention.glued_name = bool(_NAME_LEFT.search(probe) or _GLUED_LEFT.search(probe))
-    mention.glued_right = unit is None and suffix is None and bool(_GLUED_RIGHT.match(text[mention.end:mention.end + 2]))
-    mention.shape = bool(_SHAPE_NEXT.match(text, num_end)) or _x_before(text, num_start)
+    mention.glued_right = (unit is None and suffix is None and text[mention.end:mention.end + 1] in _GLUED_FIRST
+                           and bool(_GLUED_RIGHT.match(text[mention.end:mention.end + 2])))
+    mention.shape = ((text[num_end:num_end + 1] == "x" or _maybe_space(text[num_end:num_end + 1]))
+                     and bool(_SHAPE_NEXT.match(text, num_end))) or _x_before(text, num_start)
     no_point = word or "." not in raw_num
     if unit is None and not word and text[mention.end:mention.end + 1] == ")" and value < 20 and \
             _ENUMERATION.search(text, max(0, start - 2), start) and no_point:
@@ -318,8 +323,10 @@ def _link_groups(text: str, mentions: list[NumberMention]) -> None:
     """Mark ranges ("3.36% to 7.21%", "10-100x") and lists ("12.10, 6.51, and 2.85")."""
     next_id = 0
     for a, b in zip(mentions, mentions[1:]):
+        if b.start - a.end > _MAX_LIST_GAP:
+            continue  # too far apart for either separator
         gap = text[a.end:b.start]
-        if _RANGE_SEP.fullmatch(gap) and not (a.glued_name or b.glued_name):
+        if len(gap) <= _MAX_RANGE_GAP and _RANGE_SEP.fullmatch(gap) and not (a.glued_name or b.glued_name):
             # "10-100x": the first side borrows the unit of the second
             if a.unit is None and b.unit is not None and gap.strip() in ("-", "to", "~"):
                 a.unit, a.unit_family = b.unit, b.unit_family
