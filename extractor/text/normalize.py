@@ -58,6 +58,7 @@ _REWRITES: list[tuple[str, str, str]] = [
 # character (~200 us on an abstract with LaTeX), while one pattern alone is found
 # by a fast scan for its first literal.
 _SINGLE = [regex.compile(p, regex.V0) for p, _, _ in _REWRITES]
+_CLUES = tuple(dict.fromkeys(clue for _, _, clue in _REWRITES))
 _GLUED_WORDS = ("times", "sim", "pm")  # rewritten only right after a number: "300times", "95.8 pm 1.2"
 
 
@@ -156,7 +157,7 @@ def _edits(text: str) -> list[Edit]:
     edits: list[Edit] = []
     last = 0
     spans = find_math(text) if "$" in text else []
-    present = [i for i, (_, _, clue) in enumerate(_REWRITES) if clue in text]
+    present = _present(text)
     for span in spans + [None]:
         hi = span.start if span is not None else len(text)
         for m in _rewrite_matches(text, last, hi, present):
@@ -165,6 +166,14 @@ def _edits(text: str) -> list[Edit]:
             edits.extend(math_edits(text, span))
             last = span.end
     return edits
+
+
+def _present(text: str) -> list[int]:
+    """The numbers of the rewrites whose clue `text` holds (each clue looked for
+    once; none of those that begin with a backslash when the text has none)."""
+    backslash = "\\" in text
+    found = {clue: (backslash or clue[0] != "\\") and clue in text for clue in _CLUES}
+    return [i for i, (_, _, clue) in enumerate(_REWRITES) if found[clue]]
 
 
 def _rewrite_matches(text: str, lo: int, hi: int, present: list[int]) -> list[regex.Match]:
