@@ -161,7 +161,7 @@ def _edits(text: str) -> list[Edit]:
     for span in spans + [None]:
         hi = span.start if span is not None else len(text)
         for m in _rewrite_matches(text, last, hi, present):
-            edits.append(Edit(m.start(), m.end(), _expand(text, m.start(), m.end())))
+            edits.append(Edit(m.start(), m.end(), _expand(text, m.start(), m.end(), present)))
         if span is not None:
             edits.extend(math_edits(text, span))
             last = span.end
@@ -179,8 +179,11 @@ def _present(text: str) -> list[int]:
 def _rewrite_matches(text: str, lo: int, hi: int, present: list[int]) -> list[regex.Match]:
     """The matches in text[lo:hi] of the rewrites numbered in `present`, as one
     alternation of them would find them: the leftmost first, the earlier rewrite
-    where two start together, and the next search from the end of the last match."""
-    found = {i: _SINGLE[i].search(text, lo, hi, timeout=1.0) for i in present}
+    where two start together, and the next search from the end of the last match.
+    A rewrite whose clue is not in text[lo:hi] is not searched (an abstract with
+    many formulas has many short stretches between them)."""
+    found = {i: _SINGLE[i].search(text, lo, hi, timeout=1.0) for i in present
+             if text.find(_REWRITES[i][2], lo, hi) >= 0}
     out = []
     while True:
         first = None
@@ -196,11 +199,12 @@ def _rewrite_matches(text: str, lo: int, hi: int, present: list[int]) -> list[re
                 found[i] = _SINGLE[i].search(text, pos, hi, timeout=1.0)
 
 
-def _expand(text: str, start: int, end: int) -> str:
+def _expand(text: str, start: int, end: int, present: list[int]) -> str:
     """Replacement for the rewrite that matched text[start:end] (lookbehinds see
-    the text before `start`, hence matching in place rather than on a slice)."""
-    for pat, (_, repl, _) in zip(_SINGLE, _REWRITES):
-        m = pat.match(text, start)
+    the text before `start`, hence matching in place rather than on a slice).
+    Only the rewrites in `present` are tried: no other matches anywhere in `text`."""
+    for i in present:
+        m = _SINGLE[i].match(text, start)
         if m and m.end() == end:
-            return m.expand(repl)
+            return m.expand(_REWRITES[i][1])
     return text[start:end]
