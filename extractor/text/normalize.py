@@ -32,27 +32,33 @@ _CHAR_MAP = {
 _ASCII = frozenset(chr(i) for i in range(128))
 
 # Length-changing rewrites of LaTeX leftovers and glued symbols, tried in order at
-# each position. Each is (pattern, replacement); the replacement may use \1.
-_REWRITES: list[tuple[str, str]] = [
-    (r"\\%", "%"),
-    (r"\\\$", "$"),
-    (r"\$\s*\\times\s*\$", "x"),
-    (r"\$\s*\\sim\s*\$", "~"),
-    (r"\$\s*\\pm\s*\$", "±"),
-    (r"\$\s*\\approx\s*\$", "~"),
-    (r"\\times\b", "x"),
-    (r"\\pm\b", "±"),
-    (r"\\sim\b", "~"),
-    (r"\\approx\b", "~"),
-    (r"\$\^\{?(\w{1,4})\}?\$", r"^\1"),  # AstroM$^3$ -> AstroM^3
-    (r"(?<=\d)\s*\$?\s*\^\s*\{\s*([-+]?\d{1,3})\s*\}\$?", r"^\1"),  # 10^{5}
-    (r"(?<=\d)times\b", "x"),  # rendered "$\times$" glued to the number: "300times"
-    (r"(?<=[\d%])\s*sim\s*(?=\d)", "-"),  # "10sim100", "40% sim 60%"
-    (r"(?<=\d)\s*pm\s*(?=\d)", " ± "),  # "95.8 pm 1.2"
-    (r"(?<=\d\s?)\\?(?:textrm|mathrm)\{(\w+)\}", r"\1"),
+# each position. Each is (pattern, replacement, clue); the replacement may use \1,
+# and the clue is a substring of every text the pattern matches, so that a text
+# without it skips that pattern's search.
+_REWRITES: list[tuple[str, str, str]] = [
+    (r"\\%", "%", "\\%"),
+    (r"\\\$", "$", "\\$"),
+    (r"\$\s*\\times\s*\$", "x", "\\times"),
+    (r"\$\s*\\sim\s*\$", "~", "\\sim"),
+    (r"\$\s*\\pm\s*\$", "±", "\\pm"),
+    (r"\$\s*\\approx\s*\$", "~", "\\approx"),
+    (r"\\times\b", "x", "\\times"),
+    (r"\\pm\b", "±", "\\pm"),
+    (r"\\sim\b", "~", "\\sim"),
+    (r"\\approx\b", "~", "\\approx"),
+    (r"\$\^\{?(\w{1,4})\}?\$", r"^\1", "$^"),  # AstroM$^3$ -> AstroM^3
+    (r"(?<=\d)\s*\$?\s*\^\s*\{\s*([-+]?\d{1,3})\s*\}\$?", r"^\1", "^"),  # 10^{5}
+    (r"(?<=\d)times\b", "x", "times"),  # rendered "$\times$" glued to the number: "300times"
+    (r"(?<=[\d%])\s*sim\s*(?=\d)", "-", "sim"),  # "10sim100", "40% sim 60%"
+    (r"(?<=\d)\s*pm\s*(?=\d)", " ± ", "pm"),  # "95.8 pm 1.2"
+    (r"(?<=\d\s?)\\?(?:textrm|mathrm)\{(\w+)\}", r"\1", "rm{"),
 ]
-_REWRITE_RE = regex.compile("|".join(f"(?:{p})" for p, _ in _REWRITES), regex.V0)
-_SINGLE = [regex.compile(p) for p, _ in _REWRITES]
+# Each rewrite is searched on its own and the matches merged (`_rewrite_matches`):
+# one alternation of all sixteen makes the regex engine try every branch at every
+# character (~200 us on an abstract with LaTeX), while one pattern alone is found
+# by a fast scan for its first literal.
+_SINGLE = [regex.compile(p, regex.V0) for p, _, _ in _REWRITES]
+_CLUES = tuple(dict.fromkeys(clue for _, _, clue in _REWRITES))
 _GLUED_WORDS = ("times", "sim", "pm")  # rewritten only right after a number: "300times", "95.8 pm 1.2"
 
 
@@ -151,21 +157,54 @@ def _edits(text: str) -> list[Edit]:
     edits: list[Edit] = []
     last = 0
     spans = find_math(text) if "$" in text else []
+    present = _present(text)
     for span in spans + [None]:
         hi = span.start if span is not None else len(text)
-        for m in _REWRITE_RE.finditer(text, last, hi, timeout=1.0):
-            edits.append(Edit(m.start(), m.end(), _expand(text, m.start(), m.end())))
+        for m in _rewrite_matches(text, last, hi, present):
+            edits.append(Edit(m.start(), m.end(), _expand(text, m.start(), m.end(), present)))
         if span is not None:
             edits.extend(math_edits(text, span))
             last = span.end
     return edits
 
 
-def _expand(text: str, start: int, end: int) -> str:
+def _present(text: str) -> list[int]:
+    """The numbers of the rewrites whose clue `text` holds (each clue looked for
+    once; none of those that begin with a backslash when the text has none)."""
+    backslash = "\\" in text
+    found = {clue: (backslash or clue[0] != "\\") and clue in text for clue in _CLUES}
+    return [i for i, (_, _, clue) in enumerate(_REWRITES) if found[clue]]
+
+
+def _rewrite_matches(text: str, lo: int, hi: int, present: list[int]) -> list[regex.Match]:
+    """The matches in text[lo:hi] of the rewrites numbered in `present`, as one
+    alternation of them would find them: the leftmost first, the earlier rewrite
+    where two start together, and the next search from the end of the last match.
+    A rewrite whose clue is not in text[lo:hi] is not searched (an abstract with
+    many formulas has many short stretches between them)."""
+    found = {i: _SINGLE[i].search(text, lo, hi, timeout=1.0) for i in present
+             if text.find(_REWRITES[i][2], lo, hi) >= 0}
+    out = []
+    while True:
+        first = None
+        for i, m in found.items():  # in rewrite order, so ties keep the earlier
+            if m is not None and (first is None or m.start() < first.start()):
+                first = m
+        if first is None:
+            return out
+        out.append(first)
+        pos = first.end()
+        for i, m in found.items():
+            if m is not None and m.start() < pos:
+                found[i] = _SINGLE[i].search(text, pos, hi, timeout=1.0)
+
+
+def _expand(text: str, start: int, end: int, present: list[int]) -> str:
     """Replacement for the rewrite that matched text[start:end] (lookbehinds see
-    the text before `start`, hence matching in place rather than on a slice)."""
-    for pat, (_, repl) in zip(_SINGLE, _REWRITES):
-        m = pat.match(text, start)
+    the text before `start`, hence matching in place rather than on a slice).
+    Only the rewrites in `present` are tried: no other matches anywhere in `text`."""
+    for i in present:
+        m = _SINGLE[i].match(text, start)
         if m and m.end() == end:
-            return m.expand(repl)
+            return m.expand(_REWRITES[i][1])
     return text[start:end]

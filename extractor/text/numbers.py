@@ -10,6 +10,7 @@ the k/M/B suffix, whether the digits are glued into a name ("CIFAR-10",
 from __future__ import annotations
 
 import math
+import string
 from dataclasses import dataclass, field
 
 import re
@@ -76,6 +77,14 @@ _WORD_CUE = regex.compile(r"(?:\s+(?:\w+\s+)?(?:faster|slower|fewer|less|more|sm
 _ENUMERATION = regex.compile(r"(?:^|[\s(:;,])$")
 _RANGE_SEP = regex.compile(r"\s?(?:-|to|~|–)\s?")
 _LIST_SEP = regex.compile(r"\s?(?:,\s?(?:and\s|or\s)?|\s?and\s|\s?or\s|/)\s?")
+_ASCII_LETTERS = frozenset(string.ascii_letters)
+# The characters `_NAME_LEFT` or `_GLUED_LEFT` can end on ("$" also matches before
+# a final newline), and those `_YEAR_BEFORE` can: numbers after others skip them.
+_NAME_LAST = _ASCII_LETTERS | frozenset("-_/^#@\n")
+_YEAR_DASH = frozenset("-/\n")
+_GLUED_FIRST = _ASCII_LETTERS | {"-"}  # what `_GLUED_RIGHT` can start with
+# The longest gaps `_RANGE_SEP` (" to ") and `_LIST_SEP` (" , and  ") can span.
+_MAX_RANGE_GAP, _MAX_LIST_GAP = 4, 8
 
 
 # Numbers read per abstract: real abstracts have tens (19 at most in ICLR 2021);
@@ -146,70 +155,75 @@ def _matches(text: str, lo: int, hi: int):
 
 
 def _read_mention(text: str, m: regex.Match, units: UnitTable, hi: int) -> NumberMention | None:
-    word = m.group("word")
+    sign, raw_num, exp_e, exp_pow, word, suffix = m.group("sign", "num", "exp_e", "exp_pow", "word", "suffix")
     if word:
         value = float(WORD_NUMBERS[word.lower()])
+        raw_num = ""
+        num_start, num_end = m.span("word")
     else:
-        raw = m.group("num").replace(",", "")
+        raw = raw_num.replace(",", "")
         try:
             value = float(raw)
-            if m.group("exp_e"):
-                value = float(raw + m.group("exp_e"))
-            elif m.group("exp_pow"):
-                value = float(raw) ** int(m.group("exp_pow"))
+            if exp_e:
+                value = float(raw + exp_e)
+            elif exp_pow:
+                value = float(raw) ** int(exp_pow)
         except (ValueError, OverflowError, ZeroDivisionError):  # "0^-3"
             return None
         if not math.isfinite(value):
             return None
-    num_start = m.start("word") if word else m.start("num")
-    num_end = m.end("word") if word else (m.end("exp_e") if m.group("exp_e") else
-                                          m.end("exp_pow") if m.group("exp_pow") else m.end("num"))
-    sign = (m.group("sign") or "").strip() or None
+        num_start = m.start("num")
+        num_end = m.end("exp_e") if exp_e else m.end("exp_pow") if exp_pow else m.end("num")
+    sign = (sign or "").strip() or None
     start = m.start()
     # a "-" right after a number ("8%-11%", "10-100x", "7B-70B") separates a range
     dash = start if sign == "-" else start - 1 if sign is None and text[start - 1:start] == "-" else -1
     range_dash = dash > 0 and _RANGE_LEFT.search(text, max(0, dash - 2), dash) is not None
     if range_dash and sign == "-":
         sign, start = None, m.start("num")
-    suffix = m.group("suffix")
-    raw_num = "" if word else m.group("num")
-    if suffix == "b" and _YEAR.fullmatch(raw_num):
+    year_digits = len(raw_num) == 4 and _YEAR.fullmatch(raw_num) is not None
+    if suffix == "b" and year_digits:
         suffix = None  # "Yang et al., 2019b": a citation, not a billion
     end = m.end("suffix") if suffix else num_end
-    decade = (not suffix and not m.group("exp_e") and not m.group("exp_pow") and _YEAR.fullmatch(raw_num)
+    decade = (not suffix and not exp_e and not exp_pow and year_digits
               and _DECADE.match(text, end, hi) is not None)
     unit = None if decade else units.match_after(text, end, hi)
-    prefix = units.match_before(text, start)
-    mention = NumberMention(start=start, end=end, num_start=num_start, num_end=num_end,
-                            value=value, text="", sign=sign, suffix=suffix, word=bool(word))
     if word and (unit is None or not _WORD_CUE.match(text, unit.end, min(hi, unit.end + 30))):
         # number words count only when they state the value: "three times faster",
         # "under one second"; not "two-fold: A and B" or "one hour of data"
         return None
+    mention = NumberMention(start=start, end=end, num_start=num_start, num_end=num_end,
+                            value=value, text="", sign=sign, suffix=suffix, word=bool(word))
     if unit is not None:
         mention.unit, mention.unit_family, mention.end = unit.symbol, unit.family, unit.end
-    elif prefix is not None:
-        mention.unit, mention.unit_family, mention.start = prefix.symbol, prefix.family, prefix.start
+    else:
+        prefix = units.match_before(text, start)  # currency, read only when no unit follows
+        if prefix is not None:
+            mention.unit, mention.unit_family, mention.start = prefix.symbol, prefix.family, prefix.start
     mention.text = text[mention.start:mention.end]
-    before = text[max(0, num_start - 12):num_start]
+    # The context tests below are regexes anchored at the number; each is tried only
+    # when the character next to the number lets it match (most numbers follow a
+    # space and a lower-case word, where none can).
     if sign is None or sign in "+-":
-        probe = before if sign is None else text[max(0, m.start() - 12):m.start()]
-        if range_dash:
-            probe = _SUFFIX_DASH.sub("-", probe)  # "7B-70B", "10x-100x": the left side is a number, not a name
-        mention.glued_name = bool(_NAME_LEFT.search(probe) or _GLUED_LEFT.search(probe))
-    after = text[mention.end:mention.end + 2]
-    mention.glued_right = unit is None and suffix is None and bool(_GLUED_RIGHT.match(after))
-    mention.shape = bool(_SHAPE_NEXT.match(text, num_end)) or (
-        before.rstrip().endswith("x") and _X_BEFORE.search(before) is not None)
+        probe_end = num_start if sign is None else m.start()
+        if text[probe_end - 1:probe_end] in _NAME_LAST:
+            probe = text[max(0, probe_end - 12):probe_end]
+            if range_dash:
+                probe = _SUFFIX_DASH.sub("-", probe)  # "7B-70B", "10x-100x": the left side is a number, not a name
+            mention.glued_name = bool(_NAME_LEFT.search(probe) or _GLUED_LEFT.search(probe))
+    mention.glued_right = (unit is None and suffix is None and text[mention.end:mention.end + 1] in _GLUED_FIRST
+                           and bool(_GLUED_RIGHT.match(text[mention.end:mention.end + 2])))
+    mention.shape = ((text[num_end:num_end + 1] == "x" or _maybe_space(text[num_end:num_end + 1]))
+                     and bool(_SHAPE_NEXT.match(text, num_end))) or _x_before(text, num_start)
+    no_point = word or "." not in raw_num
     if unit is None and not word and text[mention.end:mention.end + 1] == ")" and value < 20 and \
-            _ENUMERATION.search(text, max(0, start - 2), start) and "." not in m.group("num"):
+            _ENUMERATION.search(text, max(0, start - 2), start) and no_point:
         mention.flags.append("enumeration")  # "1) inherent priors, 2) ..."
-    if unit is None and suffix in (None, "b") and not word and sign is None and "." not in m.group("num") \
-            and _VERSION_LEFT.search(text, max(0, start - 30), start):
+    if unit is None and suffix in (None, "b") and not word and sign is None and no_point \
+            and _after_capitalized_word(text, start) and _VERSION_LEFT.search(text, max(0, start - 30), start):
         mention.glued_name = True  # "Llama 2", "Table 3", "Stable Diffusion 2"
-    mention.year = (not word and unit is None and "." not in m.group("num")
-                    and bool(_YEAR.fullmatch(m.group("num"))))
-    if not word and unit is None and len(raw_num) == 2 and sign is None:
+    mention.year = not word and unit is None and year_digits
+    if not word and unit is None and len(raw_num) == 2 and sign is None and text[start - 1:start] in _YEAR_DASH:
         prev = _YEAR_BEFORE.search(text, max(0, start - 5), start)
         first, second = (_as_int(prev.group(1)), _as_int(raw_num)) if prev else (None, None)
         if first is not None and second is not None and (first + 1) % 100 == second:
@@ -217,13 +231,48 @@ def _read_mention(text: str, m: regex.Match, units: UnitTable, hi: int) -> Numbe
     if not word and unit is None and _is_fraction(text, num_start, num_end):
         mention.glued_name = True  # one token with its other side, as a URL's digits are
         mention.flags.append("fraction")
-    elif not word and sign is None and _SETTING_LEFT.search(text, max(0, start - 14), start):
+    elif not word and sign is None and _after_equals(text, start) and _SETTING_LEFT.search(text, max(0, start - 14), start):
         mention.glued_name = True  # "n=1": the value of a symbol, not a measured result
         mention.flags.append("setting")
     if not word and _in_url(text, num_start):
         mention.glued_name = True  # digits of a URL are part of a name
         mention.flags.append("url")
     return mention
+
+
+def _maybe_space(c: str) -> bool:
+    """c may be a regex `\\s`: it is not an ASCII character that is no space
+    (`str.isspace` holds for every ASCII `\\s`; other characters are let through)."""
+    return c != "" and (not c.isascii() or c.isspace())
+
+
+def _x_before(text: str, num_start: int) -> bool:
+    """The number is the right side of a "2560x2048" shape."""
+    c = text[num_start - 1:num_start]
+    if c != "x" and not c.isspace():
+        return False  # then the text before, right-stripped, cannot end with "x"
+    before = text[max(0, num_start - 12):num_start]
+    return before.rstrip().endswith("x") and _X_BEFORE.search(before) is not None
+
+
+def _after_capitalized_word(text: str, start: int) -> bool:
+    """A necessary condition for `_VERSION_LEFT` (a capitalized word and one space
+    before the number): one space, then ASCII letters that begin with a capital."""
+    c = text[start - 1:start]
+    if c == "\n" or (c and not c.isascii()):
+        return True  # "$" also matches before a final newline; a non-ASCII space: let the regex decide
+    if not c.isspace():
+        return False
+    lo, j = max(0, start - 30), start - 1
+    while j > lo and text[j - 1] in _ASCII_LETTERS:
+        j -= 1
+    return j < start - 1 and "A" <= text[j] <= "Z"
+
+
+def _after_equals(text: str, start: int) -> bool:
+    """A necessary condition for `_SETTING_LEFT`: "=" and at most one space before the number."""
+    c = text[start - 1:start]
+    return c in ("=", "\n") or (_maybe_space(c) and text[start - 2:start - 1] == "=")
 
 
 def _as_int(digits: str) -> int | None:
@@ -243,7 +292,10 @@ def _as_int(digits: str) -> int | None:
 
 def _is_fraction(text: str, ns: int, ne: int) -> bool:
     """The digits at ns:ne are a side of an integer fraction written as a constant."""
-    f = _FRACTION.search(text, max(0, ns - 5), min(len(text), ne + 6))
+    lo, hi = max(0, ns - 5), min(len(text), ne + 6)
+    if text.find("/", lo, hi) < 0:
+        return False  # no fraction without its slash
+    f = _FRACTION.search(text, lo, hi)
     if f is None or not (f.start() <= ns and ne <= f.end()):
         return False
     return f.group(2) == "255" or _FRACTION_LEFT.search(text, max(0, f.start() - 10), f.start()) is not None
@@ -253,7 +305,9 @@ def _in_url(text: str, pos: int) -> bool:
     """pos lies in a whitespace-delimited token that is a URL ("https://...", "www.")."""
     window = max(0, pos - 2000)  # bounded: a long run without spaces costs no more than this
     space = text.rfind(" ", window, pos)
-    return _URL_START.match(text, space + 1 if space >= 0 else window, pos) is not None
+    start = space + 1 if space >= 0 else window
+    # the shortest URL starts, "www." and "a://", have four characters
+    return pos - start >= 4 and _URL_START.match(text, start, pos) is not None
 
 
 def _is_spread(text: str, prev: NumberMention, cur: NumberMention) -> bool:
@@ -269,8 +323,10 @@ def _link_groups(text: str, mentions: list[NumberMention]) -> None:
     """Mark ranges ("3.36% to 7.21%", "10-100x") and lists ("12.10, 6.51, and 2.85")."""
     next_id = 0
     for a, b in zip(mentions, mentions[1:]):
+        if b.start - a.end > _MAX_LIST_GAP:
+            continue  # too far apart for either separator
         gap = text[a.end:b.start]
-        if _RANGE_SEP.fullmatch(gap) and not (a.glued_name or b.glued_name):
+        if len(gap) <= _MAX_RANGE_GAP and _RANGE_SEP.fullmatch(gap) and not (a.glued_name or b.glued_name):
             # "10-100x": the first side borrows the unit of the second
             if a.unit is None and b.unit is not None and gap.strip() in ("-", "to", "~"):
                 a.unit, a.unit_family = b.unit, b.unit_family

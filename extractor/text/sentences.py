@@ -22,7 +22,10 @@ dr mr ms prof inc ltd co jr sr st vol pp ca ref refs al ex incl w.r.t wrt est mi
 # A boundary candidate: end punctuation, optional closing quote/bracket, space(s),
 # then something that can start a sentence.
 _BOUNDARY = regex.compile(r"""[.!?]["')\]]*\s+(?=["'(\[]?[\p{Lu}\d])""")
-_WORD_BEFORE = regex.compile(r"(\S+)$")
+# The word just before a period. Matched right to left (`(?r)`): it ends at the
+# period, so a reverse search finds it at once instead of trying every start of
+# the window (the same span: the longest run of non-spaces the window allows).
+_WORD_BEFORE = regex.compile(r"(?r)(\S+)$")
 
 
 MAX_SENTENCE_CHARS = 2_000
