@@ -37,6 +37,7 @@ MAX_ABSTRACT_CHARS = 100_000  # longer "abstracts" are cut here: no real abstrac
 _DATASET_PHRASE = regex.compile(
     r"\b(?:on|in|for|at|over|across)\s+(?:the\s+)?((?:[A-Z][\w\-.+]*[\s-]){0,3}[A-Z][\w\-.+]*)\s+"
     r"(?:dataset|benchmark|corpus|suite|challenge|leaderboard)s?\b")
+_HEAD_CUT = regex.compile(r"[-\s]")  # a name's first word: "ResNet-50" -> "ResNet"
 _PHRASE_CUES = required_strings(_DATASET_PHRASE.pattern) or frozenset({""})
 
 
@@ -234,7 +235,7 @@ def _datasets_in(text: str, s: int, e: int, rules: RuleSet, lexicon_datasets: li
 
 def _not_a_dataset_name(name: str, vocab) -> bool:
     """Models, organisations and kinds of things have dataset-like shapes too."""
-    head = regex.split(r"[-\s]", name, maxsplit=1)[0]
+    head = _HEAD_CUT.split(name, maxsplit=1)[0]
     return name in vocab.not_names or head in vocab.not_names
 
 

@@ -80,7 +80,7 @@ def _escaped(text: str, i: int) -> bool:
 
 def find_math(text: str) -> list[MathSpan]:
     """The `$...$` and `$$...$$` spans of `text`, paired left to right (see module doc)."""
-    dollars = [i for i in range(len(text)) if text[i] == "$" and not _escaped(text, i)]
+    dollars = [i for i in _positions(text, "$") if not _escaped(text, i)]
     spans: list[MathSpan] = []
     k = 0
     while k < len(dollars):
@@ -96,6 +96,15 @@ def find_math(text: str) -> list[MathSpan]:
                 continue
         k += delim
     return spans
+
+
+def _positions(text: str, char: str) -> list[int]:
+    """Where `char` occurs in `text` (str.find jumps between them; a loop over every character does not)."""
+    out, i = [], text.find(char)
+    while i >= 0:
+        out.append(i)
+        i = text.find(char, i + 1)
+    return out
 
 
 def _pairs(text: str, lo: int, hi: int, delim: int) -> bool:
