@@ -19,15 +19,15 @@ from extractor.attach.fields import Fields, attach_all, is_efficiency
 from extractor.attach.method import concept_short_forms, long_form, paper_method, paper_names
 from extractor.classify import Decision, classify, grammar_reject
 from extractor.confidence import row_confidence
+from extractor.mentions import AbstractMentions
 from extractor.quantities import normalize_value
 from extractor.result import Result
-from extractor.shared_decisions import (continue_parallel_deltas, continue_parallel_results, link_parenthesized_lists,
-                                        share_within_groups)
-from extractor.settings import SentenceSettings
 from extractor.rules.cues import CueIndex, required_strings
-from extractor.mentions import AbstractMentions
 from extractor.rules.lexicon import Entry, Mention, Spans
 from extractor.rules.loader import RuleSet
+from extractor.settings import SentenceSettings
+from extractor.shared_decisions import (continue_parallel_deltas, continue_parallel_results, link_parenthesized_lists,
+                                        share_within_groups)
 from extractor.sources.paper import Paper
 from extractor.text.normalize import normalize
 from extractor.text.numbers import NumberMention, find_numbers
