@@ -2,6 +2,8 @@
 "(ours)") or a baseline (after "than", "vs.", "from ... to", "previous best")."""
 from __future__ import annotations
 
+import re
+
 import regex
 
 from extractor.rules.vocabulary import Vocabulary
@@ -82,13 +84,69 @@ _INTRO = regex.compile(
 _DATASET_TITLE = regex.compile(r"\b(?:dataset|corpus|benchmark|test\s?bed|suite|challenge|leaderboard)s?\b",
                                regex.IGNORECASE)
 _DATASET_NEXT = regex.compile(r"[\s-]+(?:dataset|benchmark|corpus|data|test|split|suite)s?\b", regex.IGNORECASE)
+# Where a name token can start: every one holds an ASCII capital, and the run of
+# letters and digits it starts has one (see `name_tokens`).
+_CAPITAL_RUN = regex.compile(r"[A-Z][A-Za-z0-9]*")
+_LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
+
+
+def name_tokens(text: str, pattern: regex.Pattern = _NAME_TOKEN, pos: int = 0, endpos: int | None = None) -> list:
+    """The matches of `pattern` (`_NAME_TOKEN` or `_SUBJECT_TOKEN`) in
+    text[pos:endpos], the ones `pattern.finditer` finds, but tried only where a
+    token can start. The regex module tries a pattern at every character, and
+    on prose that costs more than the rest of the name search: a token starts
+    either at a capital that starts a run of letters and digits, or at the
+    lowercase run just before such a capital ("mBERT"); any other start is
+    preceded by a letter or digit, which the pattern's look-behind refuses."""
+    endpos = len(text) if endpos is None else endpos
+    out, last = [], pos
+    for run in _CAPITAL_RUN.finditer(text, pos, endpos):
+        cap = start = run.start()
+        while start > pos and text[start - 1] in _LOWER:
+            start -= 1
+        for q in ((start, cap) if start < cap else (cap,)):
+            if q >= last:
+                m = pattern.match(text, q, endpos)
+                if m is not None:
+                    out.append(m)
+                    last = m.end()
+    return out
+
+
+# The words an `_INTRO` match starts with, lowercased; `re`, not `regex`: a plain
+# search for lowercase letters means the same in both, and `re` runs it faster.
+_INTRO_STEMS = ("our", "present", "propose", "introduce", "develop", "design", "establish", "release", "call",
+                "name", "term", "dub", "coin")
+_ANY_INTRO_STEM = re.compile("|".join(_INTRO_STEMS))
+
+
+def _introduces(before: str) -> bool:
+    """`_INTRO.search(before)`, tried only where a match can start: at one of
+    its first words. It runs for every name-like token, and a search tries the
+    long pattern at every character. Ignoring case, U+017F matches "s" but
+    lowercases to itself, and U+0130 lowercases to two characters (positions
+    would shift): text with either gets the plain search."""
+    low = before.lower()
+    if _ANY_INTRO_STEM.search(low) is None and "\u017f" not in before and "\u0130" not in before:
+        return False
+    if len(low) != len(before) or "\u017f" in before:
+        return _INTRO.search(before) is not None
+    for w in _INTRO_STEMS:
+        i = low.find(w)
+        while i >= 0:
+            if _INTRO.match(before, i) is not None:
+                return True
+            i = low.find(w, i + 1)
+    return False
+
+
 def _name_candidates(title: str, abstract: str, known: set[str], vocab: Vocabulary) -> list[tuple[int, str]]:
     """Name-like tokens scored by how the text presents them: defined in
     parentheses, introduced by "we propose", printed in the title, repeated."""
     scores: dict[str, int] = {}
     presented: set[str] = set()
     tasks: set[str] = set()  # short forms of tasks: never the paper's method unless it introduces them
-    for m in _NAME_TOKEN.finditer(abstract):
+    for m in name_tokens(abstract):
         name = m.group(1)
         if _generic(name, known, vocab) or _DATASET_NEXT.match(abstract, m.end()):
             continue
@@ -103,7 +161,7 @@ def _name_candidates(title: str, abstract: str, known: set[str], vocab: Vocabula
             # task or a concept ("referring video object segmentation (RVOS)")
             score += 3
             presented.add(name)
-        if _INTRO.search(before):
+        if _introduces(before):
             score += 3
             presented.add(name)
         scores[name] = score
@@ -112,7 +170,7 @@ def _name_candidates(title: str, abstract: str, known: set[str], vocab: Vocabula
     _score_definitions(title, abstract, known, scores, presented, vocab)
     _score_introduced_phrases(abstract, scores, presented, vocab)
     prefix = _TITLE_NAME.match(title)
-    title_names = set(_TITLE_WORDS.findall(title)) | {m.group(1) for m in _NAME_TOKEN.finditer(title)}
+    title_names = set(_TITLE_WORDS.findall(title)) | {m.group(1) for m in name_tokens(title)}
     for name in list(scores):
         if name in title_names:
             scores[name] += 2
@@ -160,7 +218,7 @@ def _score_definitions(title: str, abstract: str, known: set[str], scores: dict,
         name = d.short
         if not _NAME_TOKEN.fullmatch(name) or _generic(name, known - {name}, vocab) or _DATASET_NEXT.match(abstract, d.end + 1):
             continue
-        intro = _INTRO.search(abstract[max(0, d.start - 90):d.start] + " ") is not None
+        intro = _introduces(abstract[max(0, d.start - 90):d.start] + " ")
         overlap = _titles_it(d.long, title, vocab)
         if intro or overlap:
             scores[name] = scores.get(name, 0) + 3 + 2 * intro + 2 * overlap
@@ -173,7 +231,7 @@ def concept_short_forms(title: str, abstract: str, vocab: Vocabulary) -> set[str
     Architecture Search (NAS)". They are never a method's name."""
     out = set()
     for d in find_definitions(abstract):
-        if _INTRO.search(abstract[max(0, d.start - 90):d.start] + " ") or _titles_it(d.long, title, vocab):
+        if _introduces(abstract[max(0, d.start - 90):d.start] + " ") or _titles_it(d.long, title, vocab):
             continue
         close = abstract.find(")", d.end)
         if vocab.task_tail.search(d.long + " (") or (close >= 0 and _NAMES_A_TASK.match(abstract, close + 1)):
@@ -300,7 +358,7 @@ def subject_name(ctx, mention, known: set[str]) -> str | None:
     owner = _POSSESSIVE.search(text, clause_start, mention.start)
     if owner and not _generic(owner.group(1), known, ctx.vocab) and owner.group(1) not in _CAPITALIZED_WORDS:
         return owner.group(1)  # "Twins' accuracy dropping from ...", "RveRNet's F1 score was ..."
-    names = [m.group(1) for m in _SUBJECT_TOKEN.finditer(text, clause_start, verb.end())
+    names = [m.group(1) for m in name_tokens(text, _SUBJECT_TOKEN, clause_start, verb.end())
              if not _generic(m.group(1), known, ctx.vocab) and not _DATASET_NEXT.match(text, m.end())
              and _ACTS.match(text, m.end())]
     return names[-1] if names else None
