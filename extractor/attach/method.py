@@ -2,13 +2,14 @@
 "(ours)") or a baseline (after "than", "vs.", "from ... to", "previous best")."""
 from __future__ import annotations
 
+import functools
 import re
 
 import regex
 
 from extractor.rules.vocabulary import Vocabulary
 from extractor.text.abbreviations import find_definitions
-from extractor.text.phrases import noun_phrase
+from extractor.text.phrases import may_hold, noun_phrase
 
 _TITLE_NAME = regex.compile(r"^\s*([^:]{1,48}?)\s*:\s+\S")
 _NAMED = regex.compile(
@@ -29,6 +30,10 @@ _PRIOR_NEAR = regex.compile(
 _NAME_AFTER = regex.compile(r"\s*(?:%|\w+)?\s*(?:by|of|for|from)\s+([A-Z][\w\-+.^/]*[A-Za-z0-9])")
 _SUBJECT_BASELINE = regex.compile(r"\b(?:baselines?|previous|prior|former|existing|competing|recent|humans?)\b[^,;]*$",
                                   regex.IGNORECASE)
+# Each list below: words every match of the pattern above it holds (see `may_hold`).
+_BASELINE_PRIOR_WORDS = ("previous", "prior", "former", "existing", "current", "state", "sota", "record")
+_PRIOR_NEAR_WORDS = ("former", "previous", "prior", "existing", "earlier", "old")
+_SUBJECT_BASELINE_WORDS = ("baseline", "previous", "prior", "former", "existing", "competing", "recent", "human")
 # The words that name a reference without a proper name, as printed: "a strong
 # baseline", "a recent transformer-based approach", "human performance",
 # "previous fingerprints" ("an AUC of 0.63 by previous fingerprints").
@@ -332,6 +337,29 @@ _SUBJECT_VERB = regex.compile(
     r"exceed|perform|match|bring|deliver|increas|decreas|drop|los|run|infer|process|requir|is|was|are)\w*\b")
 
 
+@functools.lru_cache(maxsize=32)
+def _verb_spans(text: str, start: int, end: int) -> tuple[tuple[int, int], ...]:
+    return tuple(m.span() for m in _SUBJECT_VERB.finditer(text, start, end))
+
+
+def _first_verb(ctx, pos: int, endpos: int) -> tuple[int, int] | None:
+    """The span of `_SUBJECT_VERB.search(ctx.text, pos, endpos)`, read off the
+    sentence's verbs, found once for all its numbers. A match is one whole
+    word starting with a verb stem, so a later search from inside the sentence
+    finds the first of them that starts at or after `pos`; only a word that
+    `endpos` cuts needs the search itself."""
+    for a, b in _verb_spans(ctx.text, ctx.start, ctx.end):
+        if a < pos:
+            continue
+        if b <= endpos:
+            return (a, b)
+        if a >= endpos:
+            return None
+        m = _SUBJECT_VERB.search(ctx.text, pos, endpos)
+        return m.span() if m is not None else None
+    return None
+
+
 # What follows a name that is the subject: a verb (maybe after an adverb), or a possessive.
 _ACTS = regex.compile(r"(?:'s?|\s+(?:model|models|variant|framework|method)?\s*(?:\w+ly\s+)?(?:achiev|outperform|reach|obtain|"
                       r"surpass|improv|attain|yield|boost|reduc|gets|scores|sets|leads|beats|exceed|performs|"
@@ -349,16 +377,16 @@ def subject_name(ctx, mention, known: set[str]) -> str | None:
     "On Moving MNIST, PredFormer achieves ..." -> PredFormer."""
     text = ctx.text
     clause_start = max(ctx.start, text.rfind(";", ctx.start, mention.start) + 1)
-    verb = _SUBJECT_VERB.search(text, clause_start, mention.start)
+    verb = _first_verb(ctx, clause_start, mention.start)
     if verb is None:
         return None
-    subject = text[clause_start:verb.start()]
+    subject = text[clause_start:verb[0]]
     if _WE.search(subject):
         return None
     owner = _POSSESSIVE.search(text, clause_start, mention.start)
     if owner and not _generic(owner.group(1), known, ctx.vocab) and owner.group(1) not in _CAPITALIZED_WORDS:
         return owner.group(1)  # "Twins' accuracy dropping from ...", "RveRNet's F1 score was ..."
-    names = [m.group(1) for m in name_tokens(text, _SUBJECT_TOKEN, clause_start, verb.end())
+    names = [m.group(1) for m in name_tokens(text, _SUBJECT_TOKEN, clause_start, verb[1])
              if not _generic(m.group(1), known, ctx.vocab) and not _DATASET_NEXT.match(text, m.end())
              and _ACTS.match(text, m.end())]
     return names[-1] if names else None
@@ -413,6 +441,7 @@ def _name_span(name: str | None, ctx, mention) -> tuple[int, int] | None:
 
 _REFERENCE_CUE = regex.compile(r"\b(?:compared\s+(?:to|with)|in\s+comparison\s+(?:to|with)|than|versus|vs\.?|"
                                r"relative\s+to|against)(?=\W)", regex.IGNORECASE)
+_REFERENCE_CUE_WORDS = ("compared", "comparison", "than", "versus", "vs", "relative", "against")
 _GAP_BREAK = regex.compile(r"[,;:()\d]")
 _BOUND_GAP = regex.compile(r"\s*(?:[~<>$\\]|about|around|approximately|only|just|nearly|\s)*")
 _CLAUSE_VERB = regex.compile(r"\b(?:achiev|obtain|reach|attain|improv|outperform|surpass|yield|boost|get|gets|scor|set|"
@@ -436,8 +465,9 @@ def _in_reference_clause(ctx, mention) -> bool:
     text = ctx.text
     clause_start = max(ctx.start, text.rfind(";", ctx.start, mention.start) + 1)
     last = None
-    for m in _REFERENCE_CUE.finditer(text, clause_start, mention.start, timeout=1.0):
-        last = m
+    if may_hold(text, clause_start, mention.start, _REFERENCE_CUE_WORDS):
+        for m in _REFERENCE_CUE.finditer(text, clause_start, mention.start, timeout=1.0):
+            last = m
     # "less than 5%", "more than 80%": a bound on the number, not a reference
     # a comma or another number between: a new clause, or a list the cue does not govern
     return last is not None and mention.start - last.end() <= 60 and \
@@ -471,7 +501,8 @@ def _whose(mention, decision, ctx, paper_name: str | None):
     text = ctx.text
     ours = paper_name or OURS
     baseline = decision.pattern is not None and decision.pattern.role == "baseline"
-    if _PRIOR_NEAR.search(text, max(ctx.start, mention.start - 90), mention.start):
+    near = max(ctx.start, mention.start - 90)
+    if may_hold(text, near, mention.start, _PRIOR_NEAR_WORDS) and _PRIOR_NEAR.search(text, near, mention.start):
         return "prior state of the art", "baseline", "a previous result named just before the number"
     owner = _FOR_NAME.match(text, mention.end, ctx.end)  # "91.2% for BarNet"
     if owner is not None and not _generic(owner.group(1), ctx.known_names, ctx.vocab) \
@@ -487,7 +518,9 @@ def _whose(mention, decision, ctx, paper_name: str | None):
         if _is_own(name, paper_name, ctx):
             return paper_name, "proposed", "the paper's method, named beside the number"
         return name, "baseline", "named beside the number, in parentheses"
-    rel = _RELATIVE_OWNER.search(text, max(ctx.start, mention.start - 120), mention.start, timeout=1.0)
+    lo = max(ctx.start, mention.start - 120)
+    rel = _RELATIVE_OWNER.search(text, lo, mention.start, timeout=1.0) \
+        if any(text.find(w, lo, mention.start) >= 0 for w in ("which", "that", "who")) else None
     if rel is not None:
         name = rel.group(1)
         if name[:1].isupper() and not _generic(name, ctx.known_names, ctx.vocab) and name not in _CAPITALIZED_WORDS:
@@ -496,9 +529,11 @@ def _whose(mention, decision, ctx, paper_name: str | None):
             return name, "baseline", "owner of the relative clause holding the number ('X, which scores N')"
         if ctx.vocab.reference_start.search(name) and not _WE.search(name):
             return "baseline", "baseline", "unnamed owner of the relative clause holding the number"
-    verb = _SUBJECT_VERB.search(text, ctx.start, mention.start)
-    subject = text[ctx.start:verb.start() if verb else mention.start]
-    if not baseline and _SUBJECT_BASELINE.search(subject) and not _WE.search(subject):
+    verb = _first_verb(ctx, ctx.start, mention.start)
+    subject_end = verb[0] if verb else mention.start
+    subject = text[ctx.start:subject_end]
+    if not baseline and may_hold(text, ctx.start, subject_end, _SUBJECT_BASELINE_WORDS) \
+            and _SUBJECT_BASELINE.search(subject) and not _WE.search(subject):
         if paper_name is None or paper_name not in subject:
             baseline = True
     if not baseline and decision.kind == "score" and _in_reference_clause(ctx, mention):
@@ -513,6 +548,7 @@ def _whose(mention, decision, ctx, paper_name: str | None):
     m = _NAME_AFTER.match(text, mention.end, ctx.end)
     if m and m.group(1) != paper_name:
         return m.group(1), "baseline", "baseline named after the number"
-    if _BASELINE_PRIOR.search(text, max(ctx.start, mention.start - 120), mention.start):
+    lo = max(ctx.start, mention.start - 120)
+    if may_hold(text, lo, mention.start, _BASELINE_PRIOR_WORDS) and _BASELINE_PRIOR.search(text, lo, mention.start):
         return "prior state of the art", "baseline", "previous/state-of-the-art cue"
     return "baseline", "baseline", "reference value of a comparison"

@@ -10,6 +10,8 @@ rule data (`extractor/rules/attach.yaml`, `use: closed_class`).
 """
 from __future__ import annotations
 
+import functools
+
 import regex
 
 _WORD = regex.compile(r"[A-Za-z][A-Za-z0-9]*(?:[\-/'][A-Za-z0-9]+)*")
@@ -58,3 +60,23 @@ def quality_noun(adjective: str) -> str | None:
             word = last[: len(last) - len(suffix)] + noun
             return f"{head} {word}" if head else word
     return None
+
+
+@functools.lru_cache(maxsize=8)
+def _lowered(text: str) -> str | None:
+    """`text` lowercased, position for position; None where that is not so
+    (U+0130 lowercases to two characters) or where it would hide a match
+    (U+017F matches "s" ignoring case but lowercases to itself)."""
+    low = text.lower()
+    return low if len(low) == len(text) and "\u017f" not in text else None
+
+
+def may_hold(text: str, lo: int, hi: int, words: tuple[str, ...]) -> bool:
+    """False only when text[lo:hi] holds none of `words` (lowercase ASCII) in
+    any case, as a regex's IGNORECASE reads them: the cheap question to ask
+    before a search whose every match holds one of the words. The attach step
+    searches a window before every number with long case-insensitive
+    patterns, and the regex module tries them at every character; most
+    windows hold none of their words."""
+    low = _lowered(text)
+    return low is None or any(low.find(w, lo, hi) >= 0 for w in words)
