@@ -9,7 +9,7 @@ import regex
 
 from extractor.rules.vocabulary import Vocabulary
 from extractor.text.abbreviations import find_definitions
-from extractor.text.phrases import may_hold, noun_phrase
+from extractor.text.phrases import matches_at, may_hold, noun_phrase, word_starts
 
 _TITLE_NAME = regex.compile(r"^\s*([^:]{1,48}?)\s*:\s+\S")
 _NAMED = regex.compile(
@@ -17,6 +17,8 @@ _NAMED = regex.compile(
 _PROPOSE_NAME = regex.compile(
     r"\b(?:propose|present|introduce|develop|design|release)s?\s+([A-Z][a-z]*[A-Z][\w\-+^]*|[A-Z]{2,}[\w\-+^]*)\b")
 _OURS = regex.compile(r"\b([A-Z][\w\-+^]*)\s*\(ours\)")
+_NAMED_OPENS = ("called", "named", "dubbed", "termed", "coined", "abbreviated")  # what each match starts with
+_PROPOSE_OPENS = ("propose", "present", "introduce", "develop", "design", "release")
 _INNER_CAPS = regex.compile(r"^[\w\-+^.]*(?:[a-z0-9][A-Z]|[A-Z]{2,}|\d)[\w\-+^.]*$")
 _BASELINE_PRIOR = regex.compile(
     r"\b(?:previous|prior|former|existing|current|best\s+previous|state[\s-]of[\s-]the[\s-]art|SOTA|SoTA|record)\b",
@@ -262,7 +264,9 @@ _INTRODUCED_AS_DATA = regex.compile(
 
 
 def _score_introduced_phrases(abstract: str, scores: dict, presented: set, vocab: Vocabulary) -> None:
-    for m in _INTRODUCED.finditer(abstract, timeout=1.0):
+    # Tried only after one of its first words, each match reads at most four words on: no timeout needed
+    # (one costs more than the match), where a search over the whole abstract had one.
+    for m in matches_at(_INTRODUCED, abstract, word_starts(abstract, ("we", "We", "paper", "work"))):
         name = m.group(1)
         if name.split()[0] in _CAPITALIZED_WORDS or _generic(name, frozenset(), vocab) or _INTRODUCED_AS_DATA.match(abstract, m.end()):
             continue  # "we introduce FooBench, a benchmark of ...": the paper's data set, not its method
@@ -325,8 +329,12 @@ def paper_method(title: str, abstract: str, known: set[str], vocab: Vocabulary) 
         return cands[0][1]
     if name and (" " not in name or name.lower() in abstract.lower()):  # a catchy title phrase is a name only if reused
         return name
-    for rx in (_NAMED, _OURS, _PROPOSE_NAME):
-        m = rx.search(abstract)
+    for rx, opens in ((_NAMED, _NAMED_OPENS), (_OURS, None), (_PROPOSE_NAME, _PROPOSE_OPENS)):
+        # searched only where its first words are ("(ours)" for _OURS)
+        if opens is None:
+            m = rx.search(abstract) if "(ours)" in abstract else None
+        else:
+            m = next(matches_at(rx, abstract, word_starts(abstract, opens)), None)
         if m and not _generic(m.group(1), known, vocab):
             return m.group(1)
     return None
@@ -476,6 +484,14 @@ def _in_reference_clause(ctx, mention) -> bool:
         not _CLAUSE_VERB.search(text, last.end(), mention.start)
 
 
+@functools.lru_cache(maxsize=64)
+def _defined_after(name: str) -> regex.Pattern:
+    """"Draft-and-Verify (DAV)": the short form printed after the name. Compiled
+    once per name: `regex.finditer` with a string looks the pattern up in the
+    module's cache on every call."""
+    return regex.compile(rf"{regex.escape(name)}\s*\(([A-Z][\w\-+]*)\)")
+
+
 def paper_names(name: str | None, abstract: str) -> frozenset[str]:
     """Every name the abstract gives the paper's method: the name, and its short
     or long form ("Draft-and-Verify" and "DAV")."""
@@ -485,7 +501,7 @@ def paper_names(name: str | None, abstract: str) -> frozenset[str]:
     for d in find_definitions(abstract):
         if d.long.lower() == name.lower() or d.short == name or _abbreviates(d.short, name):
             names.update((d.short, d.long))
-    for m in regex.finditer(rf"{regex.escape(name)}\s*\(([A-Z][\w\-+]*)\)", abstract):
+    for m in _defined_after(name).finditer(abstract):
         names.add(m.group(1))  # "Draft-and-Verify (DAV)": one hyphenated word is no Schwartz-Hearst long form
     return frozenset(names)
 
