@@ -221,15 +221,22 @@ def _score_definitions(title: str, abstract: str, known: set[str], scores: dict,
     low-rank adaptive label smoothing (LORAS)") or for its title's phrase is the
     paper's name, whatever the case of its long form and even where a lexicon
     knows the letters for something else."""
-    for d in find_definitions(abstract):
+    for d, intro, overlap in _read_definitions(title, abstract, vocab):
         name = d.short
         if not _NAME_TOKEN.fullmatch(name) or _generic(name, known - {name}, vocab) or _DATASET_NEXT.match(abstract, d.end + 1):
             continue
-        intro = _introduces(abstract[max(0, d.start - 90):d.start] + " ")
-        overlap = _titles_it(d.long, title, vocab)
         if intro or overlap:
             scores[name] = scores.get(name, 0) + 3 + 2 * intro + 2 * overlap
             presented.add(name)
+
+
+@functools.lru_cache(maxsize=16)
+def _read_definitions(title: str, abstract: str, vocab: Vocabulary) -> tuple:
+    """Each definition of the abstract, with whether the text introduces it
+    ("we propose ... (X)") and whether the title names it: both the concept
+    short forms and the method's name ask, for the same abstract."""
+    return tuple((d, _introduces(abstract[max(0, d.start - 90):d.start] + " "), _titles_it(d.long, title, vocab))
+                 for d in find_definitions(abstract))
 
 
 def concept_short_forms(title: str, abstract: str, vocab: Vocabulary) -> set[str]:
@@ -237,8 +244,8 @@ def concept_short_forms(title: str, abstract: str, vocab: Vocabulary) -> set[str
     introduces: "zero-shot learning (ZSL)", "Semi-Supervised Object Detection (SS-OD)", "Neural
     Architecture Search (NAS)". They are never a method's name."""
     out = set()
-    for d in find_definitions(abstract):
-        if _introduces(abstract[max(0, d.start - 90):d.start] + " ") or _titles_it(d.long, title, vocab):
+    for d, intro, titled in _read_definitions(title, abstract, vocab):
+        if intro or titled:
             continue
         close = abstract.find(")", d.end)
         if vocab.task_tail.search(d.long + " (") or (close >= 0 and _NAMES_A_TASK.match(abstract, close + 1)):
