@@ -44,6 +44,8 @@ class ConfidenceModel:
         own = sorted({f for _, f in self.notes} - {IGNORED, *ROW_FEATURES})
         self.names = ["bias", *ROW_FEATURES, *own, "note_other"]
         self._seen: dict[str, str] = {}
+        self._index = {n: i for i, n in enumerate(self.names)}  # for `row_probability`
+        self._weight_list = [self.weights.get(n, 0.0) for n in self.names]
 
     def note_feature(self, note: str) -> str:
         found = self._seen.get(note)
@@ -80,6 +82,36 @@ class ConfidenceModel:
                 x[feature] = 1.0  # presence, not count: a note can repeat
         return x
 
+    def row_probability(self, *, pattern_confidence: float, rule: str, kind: str, unit: str | None,
+                        metric: str | None, metric_in_lexicon: bool, dataset: str | None, method: str | None,
+                        notes: Iterable[str], title: str | None = None) -> float:
+        """`probability(features(...))` for one row, the engine's way: the same
+        values summed in the same order (so the same float), without a dict of
+        thirty features per row."""
+        v = [0.0] * len(self.names)
+        ix = self._index
+        v[ix["bias"]] = 1.0
+        v[ix["pattern_confidence"]] = float(pattern_confidence) - PATTERN_CENTER
+        v[ix["shared_decision"]] = float("+" in (rule or ""))
+        v[ix["kind_delta"]] = float(kind == "delta")
+        v[ix["kind_ratio"]] = float(kind == "ratio")
+        v[ix["unit_bare"]] = float(unit is None)
+        v[ix["unit_factor"]] = float(unit == "x")
+        v[ix["unit_other"]] = float(unit not in (None, "x", "%"))
+        v[ix["metric_missing"]] = float(metric is None)
+        v[ix["metric_open"]] = float(metric is not None and not metric_in_lexicon)
+        v[ix["dataset_missing"]] = float(dataset is None)
+        v[ix["method_ours"]] = float(method == "(ours)")
+        v[ix["method_reference"]] = float(method in REFERENCE_METHODS)
+        v[ix["method_in_title"]] = float(bool(method) and method not in REFERENCE_METHODS and method != "(ours)"
+                                         and method in (title or ""))
+        for note in notes or ():
+            feature = self.note_feature(note)
+            if feature != IGNORED:
+                v[ix[feature]] = 1.0
+        z = sum(w * x for w, x in zip(self._weight_list, v))
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
     def vector(self, x: Mapping[str, float]) -> list[float]:
         return [x[n] for n in self.names]
 
@@ -104,11 +136,10 @@ def default_model() -> ConfidenceModel:
 
 def row_confidence(decision, unit, metric, dataset, method, metric_entry, notes, title=None) -> float:
     """The engine's hook: the confidence written to the table (3 decimals)."""
-    model = default_model()
-    x = model.features(pattern_confidence=decision.confidence, rule=decision.rule, kind=decision.kind,
-                       unit=unit, metric=metric, metric_in_lexicon=metric_entry is not None,
-                       dataset=dataset, method=method, notes=notes, title=title)
-    return round(min(0.999, max(0.001, model.probability(x))), 3)  # never 0 or 1: it is an estimate
+    p = default_model().row_probability(
+        pattern_confidence=decision.confidence, rule=decision.rule, kind=decision.kind, unit=unit, metric=metric,
+        metric_in_lexicon=metric_entry is not None, dataset=dataset, method=method, notes=notes, title=title)
+    return round(min(0.999, max(0.001, p)), 3)  # never 0 or 1: it is an estimate
 
 
 def fit(rows: Sequence[Sequence[float]], labels: Sequence[int], names: Sequence[str],

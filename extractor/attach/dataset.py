@@ -70,6 +70,15 @@ def dataset_span(mention, text: str) -> tuple[int, int]:
     return (mention.start, m.end(1) if m else mention.end)
 
 
+def name_and_span(mention, text: str) -> tuple[str, tuple[int, int]]:
+    """`dataset_name` and `dataset_span` together, from one look for the split."""
+    name, m = mention.entry.name, _SPLIT.match(text, mention.end, mention.end + 20)
+    if m is None:
+        return name, (mention.start, mention.end)
+    split = _SPACES.sub("-", m.group(1).lower())
+    return f"{name} {_SPLIT_NAMES.get(split, split)}", (mention.start, m.end(1))
+
+
 def aligned_datasets(group: list, ctx) -> list | None:
     """For a list of numbers, the datasets to pair with them in order, if the
     sentence lists exactly as many after the first number ("respectively")."""
@@ -125,25 +134,30 @@ def attach_dataset(mention, ctx, metric_mention=None, group_end=None):
     if metric_mention is not None:
         for d in datasets:
             if 0 <= metric_mention.start - d.end <= 1:  # "GSM8K accuracy", "ImageNet top-1 accuracy"
-                return dataset_name(d, text), d.entry, "dataset named with the metric", dataset_span(d, text)
+                name, span = name_and_span(d, text)
+                return name, d.entry, "dataset named with the metric", span
     for d in datasets:  # "ImageNet-C (+8.1%), Stylized-ImageNet (+6.7%)": the name the parenthesis hangs on
         if d.end <= mention.start and _PAREN_OPEN.fullmatch(text, d.end, mention.start):
-            return dataset_name(d, text), d.entry, "dataset the parenthesis hangs on", dataset_span(d, text)
+            name, span = name_and_span(d, text)
+            return name, d.entry, "dataset the parenthesis hangs on", span
     for d in datasets:  # "on GPQA by 3.8 points and on AIME by 2.1 points": each its own
         if d.end <= mention.start and _JUST_BEFORE.fullmatch(text, d.end, mention.start):
-            return dataset_name(d, text), d.entry, "dataset named just before 'by N'", dataset_span(d, text)
+            name, span = name_and_span(d, text)
+            return name, d.entry, "dataset named just before 'by N'", span
     for d in datasets:
         if mention.end <= d.start <= mention.end + RIGHT_REACH and not _BLOCK.search(text, mention.end, d.start) \
                 and not _another_measurement(ctx, tail, d.start) \
                 and _LEADS_TO.fullmatch(text, mention.end, d.start):
-            return dataset_name(d, text), d.entry, "dataset named after the number", dataset_span(d, text)
+            name, span = name_and_span(d, text)
+            return name, d.entry, "dataset named after the number", span
     # A name known only by its shape counts before the number only as "on / across X"
     # ("On FooBench, ..."): "in X" / "at X" there is as often a tool or a place.
     before = [d for d in datasets if d.end <= mention.start and not _BLOCK.search(text, d.end, mention.start)
               and d.entry.info.get("prep", "on") in ("on", "across", "over")]
     if before:
         d = before[-1]
-        return dataset_name(d, text), d.entry, "dataset named earlier in the sentence", dataset_span(d, text)
+        name, span = name_and_span(d, text)
+        return name, d.entry, "dataset named earlier in the sentence", span
     return None, None, "no dataset in the sentence", None
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import regex
 
-from extractor.attach.dataset import aligned_datasets, attach_dataset, dataset_name, dataset_span
+from extractor.attach.dataset import aligned_datasets, attach_dataset, name_and_span
 from extractor.attach.method import attach_method
 from extractor.attach.metric import attach_metric, printed_metric_span
 
@@ -115,5 +115,5 @@ def _align_groups(mentions, decisions, fields: list[Fields | None], ctx) -> None
                 if isinstance(d, str):
                     f.dataset = d
                 else:
-                    f.dataset, f.dataset_span = dataset_name(d, ctx.text), dataset_span(d, ctx.text)
+                    f.dataset, f.dataset_span = name_and_span(d, ctx.text)
                 f.notes.append("paired with a dataset in list order")

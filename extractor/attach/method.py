@@ -2,11 +2,14 @@
 "(ours)") or a baseline (after "than", "vs.", "from ... to", "previous best")."""
 from __future__ import annotations
 
+import functools
+import re
+
 import regex
 
 from extractor.rules.vocabulary import Vocabulary
 from extractor.text.abbreviations import find_definitions
-from extractor.text.phrases import noun_phrase
+from extractor.text.phrases import matches_at, may_hold, noun_phrase, word_starts
 
 _TITLE_NAME = regex.compile(r"^\s*([^:]{1,48}?)\s*:\s+\S")
 _NAMED = regex.compile(
@@ -14,6 +17,8 @@ _NAMED = regex.compile(
 _PROPOSE_NAME = regex.compile(
     r"\b(?:propose|present|introduce|develop|design|release)s?\s+([A-Z][a-z]*[A-Z][\w\-+^]*|[A-Z]{2,}[\w\-+^]*)\b")
 _OURS = regex.compile(r"\b([A-Z][\w\-+^]*)\s*\(ours\)")
+_NAMED_OPENS = ("called", "named", "dubbed", "termed", "coined", "abbreviated")  # what each match starts with
+_PROPOSE_OPENS = ("propose", "present", "introduce", "develop", "design", "release")
 _INNER_CAPS = regex.compile(r"^[\w\-+^.]*(?:[a-z0-9][A-Z]|[A-Z]{2,}|\d)[\w\-+^.]*$")
 _BASELINE_PRIOR = regex.compile(
     r"\b(?:previous|prior|former|existing|current|best\s+previous|state[\s-]of[\s-]the[\s-]art|SOTA|SoTA|record)\b",
@@ -27,6 +32,10 @@ _PRIOR_NEAR = regex.compile(
 _NAME_AFTER = regex.compile(r"\s*(?:%|\w+)?\s*(?:by|of|for|from)\s+([A-Z][\w\-+.^/]*[A-Za-z0-9])")
 _SUBJECT_BASELINE = regex.compile(r"\b(?:baselines?|previous|prior|former|existing|competing|recent|humans?)\b[^,;]*$",
                                   regex.IGNORECASE)
+# Each list below: words every match of the pattern above it holds (see `may_hold`).
+_BASELINE_PRIOR_WORDS = ("previous", "prior", "former", "existing", "current", "state", "sota", "record")
+_PRIOR_NEAR_WORDS = ("former", "previous", "prior", "existing", "earlier", "old")
+_SUBJECT_BASELINE_WORDS = ("baseline", "previous", "prior", "former", "existing", "competing", "recent", "human")
 # The words that name a reference without a proper name, as printed: "a strong
 # baseline", "a recent transformer-based approach", "human performance",
 # "previous fingerprints" ("an AUC of 0.63 by previous fingerprints").
@@ -82,13 +91,69 @@ _INTRO = regex.compile(
 _DATASET_TITLE = regex.compile(r"\b(?:dataset|corpus|benchmark|test\s?bed|suite|challenge|leaderboard)s?\b",
                                regex.IGNORECASE)
 _DATASET_NEXT = regex.compile(r"[\s-]+(?:dataset|benchmark|corpus|data|test|split|suite)s?\b", regex.IGNORECASE)
+# Where a name token can start: every one holds an ASCII capital, and the run of
+# letters and digits it starts has one (see `name_tokens`).
+_CAPITAL_RUN = regex.compile(r"[A-Z][A-Za-z0-9]*")
+_LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
+
+
+def name_tokens(text: str, pattern: regex.Pattern = _NAME_TOKEN, pos: int = 0, endpos: int | None = None) -> list:
+    """The matches of `pattern` (`_NAME_TOKEN` or `_SUBJECT_TOKEN`) in
+    text[pos:endpos], the ones `pattern.finditer` finds, but tried only where a
+    token can start. The regex module tries a pattern at every character, and
+    on prose that costs more than the rest of the name search: a token starts
+    either at a capital that starts a run of letters and digits, or at the
+    lowercase run just before such a capital ("mBERT"); any other start is
+    preceded by a letter or digit, which the pattern's look-behind refuses."""
+    endpos = len(text) if endpos is None else endpos
+    out, last = [], pos
+    for run in _CAPITAL_RUN.finditer(text, pos, endpos):
+        cap = start = run.start()
+        while start > pos and text[start - 1] in _LOWER:
+            start -= 1
+        for q in ((start, cap) if start < cap else (cap,)):
+            if q >= last:
+                m = pattern.match(text, q, endpos)
+                if m is not None:
+                    out.append(m)
+                    last = m.end()
+    return out
+
+
+# The words an `_INTRO` match starts with, lowercased; `re`, not `regex`: a plain
+# search for lowercase letters means the same in both, and `re` runs it faster.
+_INTRO_STEMS = ("our", "present", "propose", "introduce", "develop", "design", "establish", "release", "call",
+                "name", "term", "dub", "coin")
+_ANY_INTRO_STEM = re.compile("|".join(_INTRO_STEMS))
+
+
+def _introduces(before: str) -> bool:
+    """`_INTRO.search(before)`, tried only where a match can start: at one of
+    its first words. It runs for every name-like token, and a search tries the
+    long pattern at every character. Ignoring case, U+017F matches "s" but
+    lowercases to itself, and U+0130 lowercases to two characters (positions
+    would shift): text with either gets the plain search."""
+    low = before.lower()
+    if _ANY_INTRO_STEM.search(low) is None and "\u017f" not in before and "\u0130" not in before:
+        return False
+    if len(low) != len(before) or "\u017f" in before:
+        return _INTRO.search(before) is not None
+    for w in _INTRO_STEMS:
+        i = low.find(w)
+        while i >= 0:
+            if _INTRO.match(before, i) is not None:
+                return True
+            i = low.find(w, i + 1)
+    return False
+
+
 def _name_candidates(title: str, abstract: str, known: set[str], vocab: Vocabulary) -> list[tuple[int, str]]:
     """Name-like tokens scored by how the text presents them: defined in
     parentheses, introduced by "we propose", printed in the title, repeated."""
     scores: dict[str, int] = {}
     presented: set[str] = set()
     tasks: set[str] = set()  # short forms of tasks: never the paper's method unless it introduces them
-    for m in _NAME_TOKEN.finditer(abstract):
+    for m in name_tokens(abstract):
         name = m.group(1)
         if _generic(name, known, vocab) or _DATASET_NEXT.match(abstract, m.end()):
             continue
@@ -103,7 +168,7 @@ def _name_candidates(title: str, abstract: str, known: set[str], vocab: Vocabula
             # task or a concept ("referring video object segmentation (RVOS)")
             score += 3
             presented.add(name)
-        if _INTRO.search(before):
+        if _introduces(before):
             score += 3
             presented.add(name)
         scores[name] = score
@@ -112,7 +177,7 @@ def _name_candidates(title: str, abstract: str, known: set[str], vocab: Vocabula
     _score_definitions(title, abstract, known, scores, presented, vocab)
     _score_introduced_phrases(abstract, scores, presented, vocab)
     prefix = _TITLE_NAME.match(title)
-    title_names = set(_TITLE_WORDS.findall(title)) | {m.group(1) for m in _NAME_TOKEN.finditer(title)}
+    title_names = set(_TITLE_WORDS.findall(title)) | {m.group(1) for m in name_tokens(title)}
     for name in list(scores):
         if name in title_names:
             scores[name] += 2
@@ -156,15 +221,22 @@ def _score_definitions(title: str, abstract: str, known: set[str], scores: dict,
     low-rank adaptive label smoothing (LORAS)") or for its title's phrase is the
     paper's name, whatever the case of its long form and even where a lexicon
     knows the letters for something else."""
-    for d in find_definitions(abstract):
+    for d, intro, overlap in _read_definitions(title, abstract, vocab):
         name = d.short
         if not _NAME_TOKEN.fullmatch(name) or _generic(name, known - {name}, vocab) or _DATASET_NEXT.match(abstract, d.end + 1):
             continue
-        intro = _INTRO.search(abstract[max(0, d.start - 90):d.start] + " ") is not None
-        overlap = _titles_it(d.long, title, vocab)
         if intro or overlap:
             scores[name] = scores.get(name, 0) + 3 + 2 * intro + 2 * overlap
             presented.add(name)
+
+
+@functools.lru_cache(maxsize=16)
+def _read_definitions(title: str, abstract: str, vocab: Vocabulary) -> tuple:
+    """Each definition of the abstract, with whether the text introduces it
+    ("we propose ... (X)") and whether the title names it: both the concept
+    short forms and the method's name ask, for the same abstract."""
+    return tuple((d, _introduces(abstract[max(0, d.start - 90):d.start] + " "), _titles_it(d.long, title, vocab))
+                 for d in find_definitions(abstract))
 
 
 def concept_short_forms(title: str, abstract: str, vocab: Vocabulary) -> set[str]:
@@ -172,8 +244,8 @@ def concept_short_forms(title: str, abstract: str, vocab: Vocabulary) -> set[str
     introduces: "zero-shot learning (ZSL)", "Semi-Supervised Object Detection (SS-OD)", "Neural
     Architecture Search (NAS)". They are never a method's name."""
     out = set()
-    for d in find_definitions(abstract):
-        if _INTRO.search(abstract[max(0, d.start - 90):d.start] + " ") or _titles_it(d.long, title, vocab):
+    for d, intro, titled in _read_definitions(title, abstract, vocab):
+        if intro or titled:
             continue
         close = abstract.find(")", d.end)
         if vocab.task_tail.search(d.long + " (") or (close >= 0 and _NAMES_A_TASK.match(abstract, close + 1)):
@@ -199,7 +271,9 @@ _INTRODUCED_AS_DATA = regex.compile(
 
 
 def _score_introduced_phrases(abstract: str, scores: dict, presented: set, vocab: Vocabulary) -> None:
-    for m in _INTRODUCED.finditer(abstract, timeout=1.0):
+    # Tried only after one of its first words, each match reads at most four words on: no timeout needed
+    # (one costs more than the match), where a search over the whole abstract had one.
+    for m in matches_at(_INTRODUCED, abstract, word_starts(abstract, ("we", "We", "paper", "work"))):
         name = m.group(1)
         if name.split()[0] in _CAPITALIZED_WORDS or _generic(name, frozenset(), vocab) or _INTRODUCED_AS_DATA.match(abstract, m.end()):
             continue  # "we introduce FooBench, a benchmark of ...": the paper's data set, not its method
@@ -262,8 +336,12 @@ def paper_method(title: str, abstract: str, known: set[str], vocab: Vocabulary) 
         return cands[0][1]
     if name and (" " not in name or name.lower() in abstract.lower()):  # a catchy title phrase is a name only if reused
         return name
-    for rx in (_NAMED, _OURS, _PROPOSE_NAME):
-        m = rx.search(abstract)
+    for rx, opens in ((_NAMED, _NAMED_OPENS), (_OURS, None), (_PROPOSE_NAME, _PROPOSE_OPENS)):
+        # searched only where its first words are ("(ours)" for _OURS)
+        if opens is None:
+            m = rx.search(abstract) if "(ours)" in abstract else None
+        else:
+            m = next(matches_at(rx, abstract, word_starts(abstract, opens)), None)
         if m and not _generic(m.group(1), known, vocab):
             return m.group(1)
     return None
@@ -272,6 +350,29 @@ def paper_method(title: str, abstract: str, known: set[str], vocab: Vocabulary) 
 _SUBJECT_VERB = regex.compile(
     r"\b(?:achiev|outperform|reach|obtain|surpass|improv|attain|yield|boost|reduc|get|score|set|lead|beat|"
     r"exceed|perform|match|bring|deliver|increas|decreas|drop|los|run|infer|process|requir|is|was|are)\w*\b")
+
+
+@functools.lru_cache(maxsize=32)
+def _verb_spans(text: str, start: int, end: int) -> tuple[tuple[int, int], ...]:
+    return tuple(m.span() for m in _SUBJECT_VERB.finditer(text, start, end))
+
+
+def _first_verb(ctx, pos: int, endpos: int) -> tuple[int, int] | None:
+    """The span of `_SUBJECT_VERB.search(ctx.text, pos, endpos)`, read off the
+    sentence's verbs, found once for all its numbers. A match is one whole
+    word starting with a verb stem, so a later search from inside the sentence
+    finds the first of them that starts at or after `pos`; only a word that
+    `endpos` cuts needs the search itself."""
+    for a, b in _verb_spans(ctx.text, ctx.start, ctx.end):
+        if a < pos:
+            continue
+        if b <= endpos:
+            return (a, b)
+        if a >= endpos:
+            return None
+        m = _SUBJECT_VERB.search(ctx.text, pos, endpos)
+        return m.span() if m is not None else None
+    return None
 
 
 # What follows a name that is the subject: a verb (maybe after an adverb), or a possessive.
@@ -291,16 +392,16 @@ def subject_name(ctx, mention, known: set[str]) -> str | None:
     "On Moving MNIST, PredFormer achieves ..." -> PredFormer."""
     text = ctx.text
     clause_start = max(ctx.start, text.rfind(";", ctx.start, mention.start) + 1)
-    verb = _SUBJECT_VERB.search(text, clause_start, mention.start)
+    verb = _first_verb(ctx, clause_start, mention.start)
     if verb is None:
         return None
-    subject = text[clause_start:verb.start()]
+    subject = text[clause_start:verb[0]]
     if _WE.search(subject):
         return None
     owner = _POSSESSIVE.search(text, clause_start, mention.start)
     if owner and not _generic(owner.group(1), known, ctx.vocab) and owner.group(1) not in _CAPITALIZED_WORDS:
         return owner.group(1)  # "Twins' accuracy dropping from ...", "RveRNet's F1 score was ..."
-    names = [m.group(1) for m in _SUBJECT_TOKEN.finditer(text, clause_start, verb.end())
+    names = [m.group(1) for m in name_tokens(text, _SUBJECT_TOKEN, clause_start, verb[1])
              if not _generic(m.group(1), known, ctx.vocab) and not _DATASET_NEXT.match(text, m.end())
              and _ACTS.match(text, m.end())]
     return names[-1] if names else None
@@ -355,6 +456,7 @@ def _name_span(name: str | None, ctx, mention) -> tuple[int, int] | None:
 
 _REFERENCE_CUE = regex.compile(r"\b(?:compared\s+(?:to|with)|in\s+comparison\s+(?:to|with)|than|versus|vs\.?|"
                                r"relative\s+to|against)(?=\W)", regex.IGNORECASE)
+_REFERENCE_CUE_WORDS = ("compared", "comparison", "than", "versus", "vs", "relative", "against")
 _GAP_BREAK = regex.compile(r"[,;:()\d]")
 _BOUND_GAP = regex.compile(r"\s*(?:[~<>$\\]|about|around|approximately|only|just|nearly|\s)*")
 _CLAUSE_VERB = regex.compile(r"\b(?:achiev|obtain|reach|attain|improv|outperform|surpass|yield|boost|get|gets|scor|set|"
@@ -378,14 +480,23 @@ def _in_reference_clause(ctx, mention) -> bool:
     text = ctx.text
     clause_start = max(ctx.start, text.rfind(";", ctx.start, mention.start) + 1)
     last = None
-    for m in _REFERENCE_CUE.finditer(text, clause_start, mention.start, timeout=1.0):
-        last = m
+    if may_hold(text, clause_start, mention.start, _REFERENCE_CUE_WORDS):
+        for m in _REFERENCE_CUE.finditer(text, clause_start, mention.start, timeout=1.0):
+            last = m
     # "less than 5%", "more than 80%": a bound on the number, not a reference
     # a comma or another number between: a new clause, or a list the cue does not govern
     return last is not None and mention.start - last.end() <= 60 and \
         not _GAP_BREAK.search(text, last.end(), mention.start) and \
         not _BOUND_GAP.fullmatch(text, last.end(), mention.start) and \
         not _CLAUSE_VERB.search(text, last.end(), mention.start)
+
+
+@functools.lru_cache(maxsize=64)
+def _defined_after(name: str) -> regex.Pattern:
+    """"Draft-and-Verify (DAV)": the short form printed after the name. Compiled
+    once per name: `regex.finditer` with a string looks the pattern up in the
+    module's cache on every call."""
+    return regex.compile(rf"{regex.escape(name)}\s*\(([A-Z][\w\-+]*)\)")
 
 
 def paper_names(name: str | None, abstract: str) -> frozenset[str]:
@@ -397,7 +508,7 @@ def paper_names(name: str | None, abstract: str) -> frozenset[str]:
     for d in find_definitions(abstract):
         if d.long.lower() == name.lower() or d.short == name or _abbreviates(d.short, name):
             names.update((d.short, d.long))
-    for m in regex.finditer(rf"{regex.escape(name)}\s*\(([A-Z][\w\-+]*)\)", abstract):
+    for m in _defined_after(name).finditer(abstract):
         names.add(m.group(1))  # "Draft-and-Verify (DAV)": one hyphenated word is no Schwartz-Hearst long form
     return frozenset(names)
 
@@ -413,7 +524,8 @@ def _whose(mention, decision, ctx, paper_name: str | None):
     text = ctx.text
     ours = paper_name or OURS
     baseline = decision.pattern is not None and decision.pattern.role == "baseline"
-    if _PRIOR_NEAR.search(text, max(ctx.start, mention.start - 90), mention.start):
+    near = max(ctx.start, mention.start - 90)
+    if may_hold(text, near, mention.start, _PRIOR_NEAR_WORDS) and _PRIOR_NEAR.search(text, near, mention.start):
         return "prior state of the art", "baseline", "a previous result named just before the number"
     owner = _FOR_NAME.match(text, mention.end, ctx.end)  # "91.2% for BarNet"
     if owner is not None and not _generic(owner.group(1), ctx.known_names, ctx.vocab) \
@@ -429,7 +541,9 @@ def _whose(mention, decision, ctx, paper_name: str | None):
         if _is_own(name, paper_name, ctx):
             return paper_name, "proposed", "the paper's method, named beside the number"
         return name, "baseline", "named beside the number, in parentheses"
-    rel = _RELATIVE_OWNER.search(text, max(ctx.start, mention.start - 120), mention.start, timeout=1.0)
+    lo = max(ctx.start, mention.start - 120)
+    rel = _RELATIVE_OWNER.search(text, lo, mention.start, timeout=1.0) \
+        if any(text.find(w, lo, mention.start) >= 0 for w in ("which", "that", "who")) else None
     if rel is not None:
         name = rel.group(1)
         if name[:1].isupper() and not _generic(name, ctx.known_names, ctx.vocab) and name not in _CAPITALIZED_WORDS:
@@ -438,9 +552,11 @@ def _whose(mention, decision, ctx, paper_name: str | None):
             return name, "baseline", "owner of the relative clause holding the number ('X, which scores N')"
         if ctx.vocab.reference_start.search(name) and not _WE.search(name):
             return "baseline", "baseline", "unnamed owner of the relative clause holding the number"
-    verb = _SUBJECT_VERB.search(text, ctx.start, mention.start)
-    subject = text[ctx.start:verb.start() if verb else mention.start]
-    if not baseline and _SUBJECT_BASELINE.search(subject) and not _WE.search(subject):
+    verb = _first_verb(ctx, ctx.start, mention.start)
+    subject_end = verb[0] if verb else mention.start
+    subject = text[ctx.start:subject_end]
+    if not baseline and may_hold(text, ctx.start, subject_end, _SUBJECT_BASELINE_WORDS) \
+            and _SUBJECT_BASELINE.search(subject) and not _WE.search(subject):
         if paper_name is None or paper_name not in subject:
             baseline = True
     if not baseline and decision.kind == "score" and _in_reference_clause(ctx, mention):
@@ -455,6 +571,7 @@ def _whose(mention, decision, ctx, paper_name: str | None):
     m = _NAME_AFTER.match(text, mention.end, ctx.end)
     if m and m.group(1) != paper_name:
         return m.group(1), "baseline", "baseline named after the number"
-    if _BASELINE_PRIOR.search(text, max(ctx.start, mention.start - 120), mention.start):
+    lo = max(ctx.start, mention.start - 120)
+    if may_hold(text, lo, mention.start, _BASELINE_PRIOR_WORDS) and _BASELINE_PRIOR.search(text, lo, mention.start):
         return "prior state of the art", "baseline", "previous/state-of-the-art cue"
     return "baseline", "baseline", "reference value of a comparison"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import regex
 
-from extractor.text.phrases import noun_phrase, quality_noun
+from extractor.text.phrases import may_hold, noun_phrase, quality_noun
 
 RIGHT_REACH = 45  # characters after the number where a metric still belongs to it
 LEFT_REACH = 110
@@ -31,6 +31,11 @@ _GENERIC_BEFORE = regex.compile(
     r"([a-z][\w-]*(?:\s[a-z][\w-]*){0,2}?(?:\s+of\s+(?:the\s+|a\s+|an\s+)?[a-z][\w-]*(?:\s[a-z][\w-]*){0,2}?)?)"
     r"\s+(?:by|from|of)\s+(?:\w+\s+){0,3}?$",
     regex.IGNORECASE)
+# Words every match of the pattern holds (see `may_hold`): most numbers have none in reach.
+_GENERIC_IN_WORDS = ("increase", "improvement", "gain", "reduction", "decrease", "drop", "boost", "rise", "speed",
+                     "saving", "acceleration")
+_GENERIC_BEFORE_WORDS = ("improv", "increas", "boost", "enhanc", "reduc", "decreas", "lower", "rais", "cut", "drop",
+                         "degrad", "hurt")
 # "retaining 97% of its language understanding capabilities": the share of a quality kept
 _SHARE_OF = regex.compile(r"\s+of\s+(?:its|their|the)\s+(?:original\s+|full\s+|teacher'?s?\s+)?", regex.IGNORECASE)
 _PERFORMS = regex.compile(r"\bperform(?:s|ed|ing)?\s+(?:at|with|to|around|about)?\s*(?:an?\s+)?(?:[a-z]+\s+)?$",
@@ -176,11 +181,14 @@ def attach_metric(mention, decision, ctx) -> MetricChoice:
     if best is not None:
         cands.append(MetricChoice(best.entry.name, best.entry, "metric earlier in the clause",
                                   1.5 - 1 * _generic(best.entry), best))
-    g = _GENERIC_IN.match(text, mention.end, ctx.end)
+    g = _GENERIC_IN.match(text, mention.end, ctx.end) \
+        if may_hold(text, mention.end, ctx.end, _GENERIC_IN_WORDS) else None
     span = noun_phrase(text, g.start(1), ctx.end, ctx.vocab.closed_class) if g else None  # "a reduction in search time", whole
     if span and text[span[0]:span[1]].lower() not in _STOP_GENERIC:
         cands.append(MetricChoice(text[span[0]:span[1]], None, "noun after 'increase in'", 1.2, span=span))
-    g = _GENERIC_BEFORE.search(text, max(ctx.start, mention.start - 80), mention.start)
+    lo = max(ctx.start, mention.start - 80)
+    g = _GENERIC_BEFORE.search(text, lo, mention.start) \
+        if may_hold(text, lo, mention.start, _GENERIC_BEFORE_WORDS) else None
     obj = _strip_closed(text, g.span(1), ctx.vocab.closed_class) if g else None  # "reductions in robust error"
     if obj and text[obj[0]:obj[1]].split()[0].lower() not in _STOP_GENERIC:
         cands.append(MetricChoice(text[obj[0]:obj[1]], None, "object of the change verb", 1.0, span=obj))
@@ -189,7 +197,8 @@ def attach_metric(mention, decision, ctx) -> MetricChoice:
     if share and text[share[0]:share[1]].split()[0].lower() not in _STOP_GENERIC:
         cands.append(MetricChoice(text[share[0]:share[1]], None, "'N% of its X'", 1.1, span=share))
     cands.extend(_phrase_after(text, mention, ctx.end, ctx.vocab))
-    if _PERFORMS.search(text, max(ctx.start, mention.start - 40), mention.start):
+    lo = max(ctx.start, mention.start - 40)
+    if may_hold(text, lo, mention.start, ("perform",)) and _PERFORMS.search(text, lo, mention.start):
         cands.append(MetricChoice("performance", None, "'performs at N'", 1.0))
     if mention.unit in _UNIT_DEFAULT:
         cands.append(MetricChoice(_UNIT_DEFAULT[mention.unit], None, f"usual metric of {mention.unit}", 0.8))

@@ -8,6 +8,7 @@ replaces one by reusing its id. The engine reads the lists only through a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import regex
 
@@ -37,9 +38,11 @@ class Vocabulary:
     not_dataset_next: regex.Pattern = field(default=None, compare=False)  # "model", "GPUs"... after a name
     sources: dict = field(default_factory=dict, compare=False)  # word -> id of the entry that lists it
 
-    @property
+    @cached_property
     def not_names(self) -> frozenset[str]:
-        """Tokens that are never a method's or a data set's name."""
+        """Tokens that are never a method's or a data set's name. Built once: the
+        attach step asks about every name-like token, and the union of three
+        lists of hundreds of words costs more than the look-up."""
         return self.known_models | self.organizations | self.generic_acronyms
 
     def source_of(self, word: str) -> str | None:

@@ -10,6 +10,8 @@ rule data (`extractor/rules/attach.yaml`, `use: closed_class`).
 """
 from __future__ import annotations
 
+import functools
+
 import regex
 
 _WORD = regex.compile(r"[A-Za-z][A-Za-z0-9]*(?:[\-/'][A-Za-z0-9]+)*")
@@ -58,3 +60,59 @@ def quality_noun(adjective: str) -> str | None:
             word = last[: len(last) - len(suffix)] + noun
             return f"{head} {word}" if head else word
     return None
+
+
+@functools.lru_cache(maxsize=8)
+def _lowered(text: str) -> str | None:
+    """`text` lowercased, position for position; None where that is not so
+    (U+0130 lowercases to two characters) or where it would hide a match
+    (U+017F matches "s" ignoring case but lowercases to itself)."""
+    low = text.lower()
+    return low if len(low) == len(text) and "\u017f" not in text else None
+
+
+def may_hold(text: str, lo: int, hi: int, words: tuple[str, ...]) -> bool:
+    """False only when text[lo:hi] holds none of `words` (lowercase ASCII) in
+    any case, as a regex's IGNORECASE reads them: the cheap question to ask
+    before a search whose every match holds one of the words. The attach step
+    searches a window before every number with long case-insensitive
+    patterns, and the regex module tries them at every character; most
+    windows hold none of their words."""
+    low = _lowered(text)
+    return low is None or any(low.find(w, lo, hi) >= 0 for w in words)
+
+
+# Searching only where a match can start. The regex module tries a pattern at
+# every character, and on prose that is most of what a search costs; a pattern
+# that opens with a word or two (`\b(?:we|We|paper|work)\s+...`) can only match
+# where one of them starts.
+_ASCII_WORD = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+def word_starts(text: str, words: tuple[str, ...]) -> list[int]:
+    """Where one of `words` (as printed, case and all) starts in `text`, in
+    order, leaving out places right after an ASCII letter, digit or
+    underscore: there a `\b` before the word cannot hold."""
+    out = []
+    for w in words:
+        i = text.find(w)
+        while i >= 0:
+            if i == 0 or text[i - 1] not in _ASCII_WORD:
+                out.append(i)
+            i = text.find(w, i + 1)
+    out.sort()
+    return out
+
+
+def matches_at(pattern: regex.Pattern, text: str, starts, endpos: int | None = None, timeout: float | None = None):
+    """The matches `pattern.finditer(text, starts[0], endpos)` finds, in order,
+    for a pattern that matches nowhere but at one of `starts` (sorted) and
+    never matches the empty string: each is tried where the one before ended
+    or later."""
+    last = 0
+    for p in starts:
+        if p >= last:
+            m = pattern.match(text, p, endpos, timeout=timeout)
+            if m is not None:
+                last = m.end()
+                yield m
