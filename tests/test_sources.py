@@ -12,6 +12,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import extractor.sources as sources
 from extractor.sources import FORMATS, InputError, read_papers, title_id
@@ -323,3 +325,13 @@ def test_format_detection():
     assert [sources.format_for(p) for p in ["a.txt", "a.jsonl", "A.NDJSON", "a.json.gz", "a.csv.gz",
                                             "a.parquet", "a.pq", "-"]] == [
         "daily", "jsonl", "jsonl", "json", "csv", "parquet", "parquet", "jsonl"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from([" ", "  ", "\n", "\t", "\r", "\x0b", "\x1f", "\xa0", "\u2009", "\u3000",
+                                          "\x85", "\u200b", "a", "B", "é", "1", "."]), max_size=30))
+def test_whitespace_cleaning_is_split_and_join_whatever_the_spaces(text):
+    """The fast path for clean ASCII text gives what collapsing every whitespace run gives."""
+    from extractor.sources.columns import clean_text
+
+    assert clean_text(text) == (" ".join(text.split()) or None)
