@@ -95,3 +95,13 @@ def test_row_probability_is_probability_of_features():
 def test_rules_load():  # the vocabulary's cached not_names is the union it was
     v = load_rules().vocab
     assert v.not_names == v.known_models | v.organizations | v.generic_acronyms
+
+
+def test_long_form_by_rfind_is_by_char():
+    from extractor.text.abbreviations import _best_long_form, _best_long_form_by_char
+    rnd = random.Random(4)
+    alpha = "aAbBcC dD-eE1 xX" + "İΣσς"
+    for _ in range(20000):
+        short = "".join(rnd.choice(alpha) for _ in range(rnd.randrange(1, 5)))
+        cand = "".join(rnd.choice(alpha[:16] if rnd.random() < 0.7 else alpha) for _ in range(rnd.randrange(0, 25)))
+        assert _best_long_form(short, cand) == _best_long_form_by_char(short, cand), (short, cand)

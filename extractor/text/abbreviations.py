@@ -20,6 +20,11 @@ import regex
 _PAREN = regex.compile(r"\(\s*([A-Za-z0-9][^\s()\[\];,]{0,11}(?:\s[^\s()\[\];,]{1,8})?)\s*[);,]")
 _WORD = regex.compile(r"[^\s]+")
 _CLAUSE_START = regex.compile(r"[.;:!?]\s|[\(\)\[\]]")
+# The last clause start before a parenthesis, searched from the right: matches
+# never overlap, so the first found from the right is the last found from the left.
+_LAST_CLAUSE_START = regex.compile(r"(?r)[.;:!?]\s|[\(\)\[\]]")
+# Characters `str.split` splits at and the regex `\s` does not.
+_SPLIT_ONLY = ("\x1c", "\x1d", "\x1e", "\x1f")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +37,32 @@ class Definition:
 
 def _best_long_form(short: str, candidate: str) -> str | None:
     """Schwartz-Hearst's backward match: the shortest suffix of `candidate` whose
-    characters cover `short` in order, the first one at a word start."""
+    characters cover `short` in order, the first one at a word start. Each
+    character is looked for with `rfind` in the lowercased candidate, not one
+    step at a time; where lowercasing the whole string is not lowercasing each
+    character (U+0130 becomes two, a final sigma another letter) the steps do."""
+    low = candidate.lower()
+    if len(low) != len(candidate) or "\u03a3" in candidate:
+        return _best_long_form_by_char(short, candidate)
+    s, l = len(short) - 1, len(candidate) - 1
+    while s >= 0:
+        c = short[s].lower()
+        if not c.isalnum():
+            s -= 1
+            continue
+        l = low.rfind(c, 0, l + 1)
+        if s == 0:  # the first character at a word start
+            while l > 0 and candidate[l - 1].isalnum():
+                l = low.rfind(c, 0, l)
+        if l < 0:
+            return None
+        l -= 1
+        s -= 1
+    start = candidate.rfind(" ", 0, l + 1) + 1
+    return candidate[start:]
+
+
+def _best_long_form_by_char(short: str, candidate: str) -> str | None:
     s, l = len(short) - 1, len(candidate) - 1
     while s >= 0:
         c = short[s].lower()
@@ -70,12 +100,11 @@ def find_definitions(text: str) -> tuple[Definition, ...]:
             continue
         open_at = m.start()
         left = text[max(0, open_at - 200):open_at]
-        cut = None
-        for cm in _CLAUSE_START.finditer(left):
-            cut = cm.end()
-        if cut is not None:
-            left = left[cut:]
-        words = _WORD.findall(left)
+        cm = _LAST_CLAUSE_START.search(left)
+        if cm is not None:
+            left = left[cm.end():]
+        # str.split is `_WORD.findall` where no character tells them apart, and costs less
+        words = _WORD.findall(left) if any(c in left for c in _SPLIT_ONLY) else left.split()
         n_chars = sum(ch.isalnum() for ch in short)
         limit = min(n_chars + 5, n_chars * 2)
         if not words:
