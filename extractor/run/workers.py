@@ -36,11 +36,13 @@ import sys
 import threading
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pyarrow as pa
 
+from extractor.exits import Terminated
 from extractor.result import Result
 from extractor.run.batches import PaperBatch, PaperRow, to_paper
 from extractor.run.budget import alarm_handler, extract_within
@@ -49,6 +51,7 @@ _RULES = None  # the worker process's rules: inherited through fork, or loaded b
 # "fork" where the platform offers it (fast start, shared rules), else "spawn";
 # None picks. Tests set it to check both.
 START_METHOD: str | None = None
+WAIT_SLICE_SECONDS = 0.2  # how long the main thread waits on a batch before it looks at signals again
 
 
 @dataclass
@@ -205,11 +208,15 @@ class Extractor:
                                         initializer=_init_worker, initargs=(self.rule_dirs, self.rules.hash, os.getpid()))
 
     def _submit(self, batch: PaperBatch):
-        # Processes are spawned on demand, inside submit(): with SIGINT ignored
-        # meanwhile, they start with it ignored and never print a
-        # KeyboardInterrupt traceback of their own.
-        with _sigint_ignored(len(getattr(self.pool, "_processes", ())) < self.workers):
-            return self.pool.submit(_extract_rows, batch.rows, self.paper_timeout)
+        # submit() may start worker processes and the pool's threads: a signal that
+        # raised in there could leave the pool half made (a thread created, not yet
+        # started, that shutdown() then cannot join). So SIGINT and SIGTERM are
+        # recorded during the call and acted on right after it.
+        with _signals_recorded(starting=len(getattr(self.pool, "_processes", ())) < self.workers) as held:
+            future = self.pool.submit(_extract_rows, batch.rows, self.paper_timeout)
+        if held:
+            raise KeyboardInterrupt() if held[0] == signal.SIGINT else Terminated()
+        return future
 
     def map(self, batches: Iterable[PaperBatch]) -> Iterator[BatchOut]:
         it = iter(batches)
@@ -236,6 +243,11 @@ class Extractor:
             yield self._collect(*in_flight.popleft())
 
     def _collect(self, batch: PaperBatch, future) -> BatchOut:
+        # Waited for in short slices: a signal the kernel hands to one of the pool's
+        # threads does not wake this one from a plain wait, and Python runs its
+        # handler only here, in the main thread, once awake.
+        while not wait([future], timeout=WAIT_SLICE_SECONDS).done:
+            pass
         table, counts, skipped = future.result()
         return _out(batch, counts, skipped, table=table)
 
@@ -247,17 +259,25 @@ def _chain(first, second, rest):
 
 
 @contextmanager
-def _sigint_ignored(active: bool):
-    if not active:
-        yield
+def _signals_recorded(starting: bool):
+    """SIGINT and SIGTERM recorded, not acted on, inside the block (in the main
+    thread; elsewhere signals cannot be set and none is delivered to Python code).
+
+    Forked workers inherit the handlers, so a worker started inside the block
+    records a signal harmlessly until `_init_worker` sets its own. Spawned workers
+    inherit no Python handler, only SIG_IGN: while they start (`starting`), SIGINT
+    is ignored instead (a terminal's Ctrl-C reaches them too, and would print a
+    traceback of theirs), and a Ctrl-C in that window, one submit() long, is lost."""
+    held: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield held
         return
+    record = lambda signum, _frame: held.append(signum)  # noqa: E731
+    handlers = {signal.SIGINT: signal.SIG_IGN if starting and start_method() != "fork" else record,
+                signal.SIGTERM: record}
+    previous = {signum: signal.signal(signum, handler) for signum, handler in handlers.items()}
     try:
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    except ValueError:  # not the main thread
-        yield
-        return
-    try:
-        yield
+        yield held
     finally:
-        signal.signal(signal.SIGINT, previous)
-        # A Ctrl-C that arrived while ignored is lost; that window is one submit() long.
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
