@@ -16,7 +16,7 @@ import regex
 from extractor import __version__
 from extractor.attach.dataset import dataset_from_title, shaped_datasets, usable_datasets
 from extractor.attach.fields import Fields, attach_all, is_efficiency
-from extractor.attach.method import concept_short_forms, long_form, paper_method, paper_names
+from extractor.attach.paper_name import concept_short_forms, long_form, paper_method, paper_names
 from extractor.classify import Decision, classify, grammar_reject
 from extractor.confidence import row_confidence
 from extractor.mentions import AbstractMentions

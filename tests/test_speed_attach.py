@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from extractor.attach import method as M
+from extractor.attach import owner as O
+from extractor.attach import paper_name as N
 from extractor.confidence import default_model
 from extractor.rules.loader import load_rules
 from extractor.sources import read_papers
@@ -42,35 +43,35 @@ def _windows(text, rnd, n=4):
 def test_name_tokens_are_finditer(texts):
     rnd = random.Random(0)
     for t in texts:
-        for pattern in (M._NAME_TOKEN, M._SUBJECT_TOKEN):
-            assert [m.span() for m in M.name_tokens(t, pattern)] == [m.span() for m in pattern.finditer(t)]
+        for pattern in (N._NAME_TOKEN, N.SUBJECT_TOKEN):
+            assert [m.span() for m in N.name_tokens(t, pattern)] == [m.span() for m in pattern.finditer(t)]
             for i, j in _windows(t, rnd):
-                assert [m.span() for m in M.name_tokens(t, pattern, i, j)] == \
+                assert [m.span() for m in N.name_tokens(t, pattern, i, j)] == \
                     [m.span() for m in pattern.finditer(t, i, j)], (t, i, j)
 
 
 def test_introduces_is_intro_search(texts):
     rnd = random.Random(1)
     for t in texts:
-        ends = [m.start() for m in M._NAME_TOKEN.finditer(t)] + [rnd.randrange(len(t) + 1) for _ in range(4)]
+        ends = [m.start() for m in N._NAME_TOKEN.finditer(t)] + [rnd.randrange(len(t) + 1) for _ in range(4)]
         for e in ends:
             for tail in ("", " "):
                 window = t[max(0, e - 80):e] + tail
-                assert M._introduces(window) == (M._INTRO.search(window) is not None), window
+                assert N._introduces(window) == (N._INTRO.search(window) is not None), window
 
 
 def test_opening_words_find_what_search_finds(texts):
     for t in texts:
         starts = word_starts(t, ("we", "We", "paper", "work"))
-        assert [m.span() for m in matches_at(M._INTRODUCED, t, starts)] == [m.span() for m in M._INTRODUCED.finditer(t)]
-        for rx, opens in ((M._NAMED, M._NAMED_OPENS), (M._PROPOSE_NAME, M._PROPOSE_OPENS)):
+        assert [m.span() for m in matches_at(N._INTRODUCED, t, starts)] == [m.span() for m in N._INTRODUCED.finditer(t)]
+        for rx, opens in ((N._NAMED, N._NAMED_OPENS), (N._PROPOSE_NAME, N._PROPOSE_OPENS)):
             first, plain = next(matches_at(rx, t, word_starts(t, opens)), None), rx.search(t)
             assert (first and first.span()) == (plain and plain.span()), t
 
 
 @pytest.mark.parametrize("pattern, words", [
-    (M._PRIOR_NEAR, M._PRIOR_NEAR_WORDS), (M._SUBJECT_BASELINE, M._SUBJECT_BASELINE_WORDS),
-    (M._BASELINE_PRIOR, M._BASELINE_PRIOR_WORDS), (M._REFERENCE_CUE, M._REFERENCE_CUE_WORDS),
+    (O._PRIOR_NEAR, O._PRIOR_NEAR_WORDS), (O._SUBJECT_BASELINE, O._SUBJECT_BASELINE_WORDS),
+    (O._BASELINE_PRIOR, O._BASELINE_PRIOR_WORDS), (O._REFERENCE_CUE, O._REFERENCE_CUE_WORDS),
 ])
 def test_may_hold_never_hides_a_match(texts, pattern, words):
     rnd = random.Random(2)

@@ -1,7 +1,7 @@
 """The fields of every accepted number of a sentence, decided together.
 
 Each number gets its metric, dataset and method from `attach/metric.py`,
-`attach/dataset.py` and `attach/method.py`; then the numbers of one list or
+`attach/dataset.py` and `attach/owner.py`; then the numbers of one list or
 range are made consistent (they share the strongest metric, pair with a list of
 datasets in order, and "from A to B" gives A to the earlier state). Every field
 keeps the span of the words it came from, so the table can print them as the
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import regex
 
 from extractor.attach.dataset import aligned_datasets, attach_dataset, name_and_span
-from extractor.attach.method import attach_method
+from extractor.attach.owner import attach_method
 from extractor.attach.metric import attach_metric, printed_metric_span
 
 _TO = regex.compile(r"\s*to\s*")
