@@ -98,8 +98,26 @@ def test_rules_load():  # the vocabulary's cached not_names is the union it was
     assert v.not_names == v.known_models | v.organizations | v.generic_acronyms
 
 
+def _best_long_form_by_char(short: str, candidate: str) -> str | None:
+    """The plain Schwartz-Hearst walk, one character at a time: the reference."""
+    s, l = len(short) - 1, len(candidate) - 1
+    while s >= 0:
+        c = short[s].lower()
+        if not c.isalnum():
+            s -= 1
+            continue
+        while l >= 0 and (candidate[l].lower() != c or (s == 0 and l > 0 and candidate[l - 1].isalnum())):
+            l -= 1
+        if l < 0:
+            return None
+        l -= 1
+        s -= 1
+    start = candidate.rfind(" ", 0, l + 1) + 1
+    return candidate[start:]
+
+
 def test_long_form_by_rfind_is_by_char():
-    from extractor.text.abbreviations import _best_long_form, _best_long_form_by_char
+    from extractor.text.abbreviations import _best_long_form
     rnd = random.Random(4)
     alpha = "aAbBcC dD-eE1 xX" + "İΣσς"
     for _ in range(20000):

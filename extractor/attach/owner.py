@@ -18,42 +18,27 @@ from extractor.text.phrases import may_hold, noun_phrase
 _BASELINE_PRIOR = regex.compile(
     r"\b(?:previous|prior|former|existing|current|best\s+previous|state[\s-]of[\s-]the[\s-]art|SOTA|SoTA|record)\b",
     regex.IGNORECASE)
-
-
 _PRIOR_NEAR = regex.compile(
     r"\b(?:former|previous|prior|existing|earlier|old)\s+(?:state[\s-]of[\s-]the[\s-]art|SOTA|SoTA|best|record)"
     r"(?:\s+(?:performance|result|results|accuracy|score|error|method|model))?\s+(?:of|at|is|was|with)?\s*"
     r"(?:(?!(?:by|over|than|to|from)\b)[\w\-]+\s+){0,2}?(?:of\s+)?(?:only\s+|about\s+|around\s+)?$",
     regex.IGNORECASE)
 
-
 # matched at the number's end (so no "^": it would only match at the start of the text)
 _NAME_AFTER = regex.compile(r"\s*(?:%|\w+)?\s*(?:by|of|for|from)\s+([A-Z][\w\-+.^/]*[A-Za-z0-9])")
-
-
 _SUBJECT_BASELINE = regex.compile(r"\b(?:baselines?|previous|prior|former|existing|competing|recent|humans?)\b[^,;]*$",
                                   regex.IGNORECASE)
 
-
 # Each list below: words every match of the pattern above it holds (see `may_hold`).
 _BASELINE_PRIOR_WORDS = ("previous", "prior", "former", "existing", "current", "state", "sota", "record")
-
-
 _PRIOR_NEAR_WORDS = ("former", "previous", "prior", "existing", "earlier", "old")
-
-
 _SUBJECT_BASELINE_WORDS = ("baseline", "previous", "prior", "former", "existing", "competing", "recent", "human")
-
 
 # The words that name a reference without a proper name, as printed: "a strong
 # baseline", "a recent transformer-based approach", "human performance",
 # "previous fingerprints" ("an AUC of 0.63 by previous fingerprints").
 _REFERENCE_AFTER = regex.compile(r"\s*(?:%|\w+)?\s*(?:by|of|for|from)\s+(?:the\s+)?")
-
-
 OURS = "(ours)"
-
-
 _WE = regex.compile(r"\b(?:we|our|ours|us)\b", regex.IGNORECASE)
 
 
@@ -165,27 +150,16 @@ def _name_span(name: str | None, ctx, mention) -> tuple[int, int] | None:
 
 _REFERENCE_CUE = regex.compile(r"\b(?:compared\s+(?:to|with)|in\s+comparison\s+(?:to|with)|than|versus|vs\.?|"
                                r"relative\s+to|against)(?=\W)", regex.IGNORECASE)
-
-
 _REFERENCE_CUE_WORDS = ("compared", "comparison", "than", "versus", "vs", "relative", "against")
-
-
 _GAP_BREAK = regex.compile(r"[,;:()\d]")
-
-
 _BOUND_GAP = regex.compile(r"\s*(?:[~<>$\\]|about|around|approximately|only|just|nearly|\s)*")
-
-
 _CLAUSE_VERB = regex.compile(r"\b(?:achiev|obtain|reach|attain|improv|outperform|surpass|yield|boost|get|gets|scor|set|"
                              r"lead|beat|exceed|deliver|rais|increas|reduc|decreas|lower|cut)\w*\b", regex.IGNORECASE)
 
 
 _FOR_NAME = regex.compile(r"\s*(?:[\w-]+\s+){0,2}?for\s+(?:the\s+)?"
                           r"([A-Z][\w.+^-]*[A-Z0-9][\w.+^-]*|[A-Z][a-z]+[A-Z][\w]*)(?![\w-])")
-
-
 _NAME_BEFORE_PAREN = regex.compile(r"(?<![\w-])([A-Z][\w.+^-]*[A-Z0-9][\w.+^-]*)\s+\(\s*$")
-
 
 # "Compared to FooNet, which scores 55.5%", "a strong baseline that achieves 42.9 F1":
 # the number of a relative clause belongs to the name the clause hangs on.

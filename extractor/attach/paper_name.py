@@ -16,25 +16,13 @@ from extractor.text.abbreviations import find_definitions
 from extractor.text.phrases import matches_at, word_starts
 
 _TITLE_NAME = regex.compile(r"^\s*([^:]{1,48}?)\s*:\s+\S")
-
-
 _NAMED = regex.compile(
     r"\b(?:called|named|dubbed|termed|coined|abbreviated\s+as)\s+[\"']?([A-Z][\w\-+^]*(?:[\s-][A-Z][\w\-+^]*)?)")
-
-
 _PROPOSE_NAME = regex.compile(
     r"\b(?:propose|present|introduce|develop|design|release)s?\s+([A-Z][a-z]*[A-Z][\w\-+^]*|[A-Z]{2,}[\w\-+^]*)\b")
-
-
 _OURS = regex.compile(r"\b([A-Z][\w\-+^]*)\s*\(ours\)")
-
-
 _NAMED_OPENS = ("called", "named", "dubbed", "termed", "coined", "abbreviated")  # what each match starts with
-
-
 _PROPOSE_OPENS = ("propose", "present", "introduce", "develop", "design", "release")
-
-
 _INNER_CAPS = regex.compile(r"^[\w\-+^.]*(?:[a-z0-9][A-Z]|[A-Z]{2,}|\d)[\w\-+^.]*$")
 
 
@@ -63,27 +51,15 @@ _NAME_TOKEN = regex.compile(
     r"(?<![\w\-])((?:[A-Z][a-z0-9]*[A-Z][\w]*|[A-Z]{2,}[\w]*|[a-z]+[A-Z][\w]*)(?:[\-+^][\w+]+)*\+*"
     r"(?:\s(?:ViT|Net|[A-Z]{2,}[\w]*))?)(?![\w\-])")
 
-
 # As the subject of a clause ("Whisper-Lite obtains ..."), a capitalized hyphenated
 # compound is a name too; elsewhere such compounds are mostly ordinary words.
 SUBJECT_TOKEN = regex.compile(_NAME_TOKEN.pattern.replace(
     r"[a-z]+[A-Z][\w]*)", r"[a-z]+[A-Z][\w]*|[A-Z][a-z0-9]+(?=-[A-Z0-9]))", 1))
-
-
 _PAREN_NAME = regex.compile(r"\(([A-Z][\w\-+^]*)\)")
-
-
 _CAPITALIZED_LONG_FORM = regex.compile(r"[A-Z][\w\-]*\s+[A-Z][\w\-]*\s*\($")
-
-
 _LETTERS = regex.compile(r"[A-Za-z]+")
-
-
 _TITLE_WORDS = regex.compile(r"[\w+^]+(?:-[\w+^]+)*")
-
-
 _PLURAL_FAMILY = regex.compile(r"[A-Z][\w]*[A-Z][a-z]*s|[A-Z]{2,}s")
-
 
 # What introduces the paper's own name: a verb of introducing ("we propose a
 # simple method, X"), or "our <kind of thing>" directly before it ("our framework,
@@ -96,20 +72,13 @@ _INTRO = regex.compile(
     r"retriever|controller|solver|estimator|classifier|generator|recipe|strategy|scheme|loss|objective)s?"
     r"(?:\s*[,:(]\s*|\s+(?:called|named|dubbed|termed|coined)\s+))$",
     regex.IGNORECASE)
-
-
 _DATASET_TITLE = regex.compile(r"\b(?:dataset|corpus|benchmark|test\s?bed|suite|challenge|leaderboard)s?\b",
                                regex.IGNORECASE)
-
-
 DATASET_NEXT = regex.compile(r"[\s-]+(?:dataset|benchmark|corpus|data|test|split|suite)s?\b", regex.IGNORECASE)
-
 
 # Where a name token can start: every one holds an ASCII capital, and the run of
 # letters and digits it starts has one (see `name_tokens`).
 _CAPITAL_RUN = regex.compile(r"[A-Z][A-Za-z0-9]*")
-
-
 _LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
 
 
@@ -140,8 +109,6 @@ def name_tokens(text: str, pattern: regex.Pattern = _NAME_TOKEN, pos: int = 0, e
 # search for lowercase letters means the same in both, and `re` runs it faster.
 _INTRO_STEMS = ("our", "present", "propose", "introduce", "develop", "design", "establish", "release", "call",
                 "name", "term", "dub", "coin")
-
-
 _ANY_INTRO_STEM = re.compile("|".join(_INTRO_STEMS))
 
 

@@ -42,35 +42,22 @@ def _best_long_form(short: str, candidate: str) -> str | None:
     step at a time; where lowercasing the whole string is not lowercasing each
     character (U+0130 becomes two, a final sigma another letter) the steps do."""
     low = candidate.lower()
-    if len(low) != len(candidate) or "\u03a3" in candidate:
-        return _best_long_form_by_char(short, candidate)
+    if len(low) == len(candidate) and "\u03a3" not in candidate:
+        def find(c: str, hi: int) -> int:  # the last place before `hi` that is `c`, or -1
+            return low.rfind(c, 0, hi)
+    else:
+        def find(c: str, hi: int) -> int:
+            return next((i for i in range(hi - 1, -1, -1) if candidate[i].lower() == c), -1)
     s, l = len(short) - 1, len(candidate) - 1
     while s >= 0:
         c = short[s].lower()
         if not c.isalnum():
             s -= 1
             continue
-        l = low.rfind(c, 0, l + 1)
+        l = find(c, l + 1)
         if s == 0:  # the first character at a word start
             while l > 0 and candidate[l - 1].isalnum():
-                l = low.rfind(c, 0, l)
-        if l < 0:
-            return None
-        l -= 1
-        s -= 1
-    start = candidate.rfind(" ", 0, l + 1) + 1
-    return candidate[start:]
-
-
-def _best_long_form_by_char(short: str, candidate: str) -> str | None:
-    s, l = len(short) - 1, len(candidate) - 1
-    while s >= 0:
-        c = short[s].lower()
-        if not c.isalnum():
-            s -= 1
-            continue
-        while l >= 0 and (candidate[l].lower() != c or (s == 0 and l > 0 and candidate[l - 1].isalnum())):
-            l -= 1
+                l = find(c, l)
         if l < 0:
             return None
         l -= 1
