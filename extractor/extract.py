@@ -9,7 +9,7 @@ to the abstract as given, so `abstract[start:end]` is the number as printed and
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import regex
 
@@ -19,7 +19,7 @@ from extractor.attach.fields import Fields, attach_all, is_efficiency
 from extractor.attach.paper_name import concept_short_forms, long_form, paper_method, paper_names
 from extractor.classify import Decision, classify, grammar_reject
 from extractor.confidence import row_confidence
-from extractor.mentions import AbstractMentions
+from extractor.mentions import LazyMentions
 from extractor.quantities import normalize_value
 from extractor.result import Result
 from extractor.rules.cues import CueIndex, required_strings
@@ -45,14 +45,15 @@ class Context:
     """A sentence as the rules see it: the normalized text of the whole abstract,
     the sentence bounds, and the lexicon mentions inside the sentence.
 
-    The mentions are looked up on first use: a sentence whose numbers the exclude
-    patterns or the cue patterns settle never needs them, and the look-up is the
-    costliest step of the engine."""
+    The mentions are taken on first use from the abstract's one pass over the
+    lexicons (`extractor.mentions`), itself run on the first use in the abstract:
+    a sentence whose numbers the exclude patterns or the cue patterns settle never
+    needs them, and that pass is the costliest step of the engine."""
 
     __slots__ = ("text", "start", "end", "known_names", "previous_datasets", "own_name", "own_names", "vocab", "_rules",
                  "_names", "_metrics", "_datasets", "_cues")
 
-    def __init__(self, text: str, start: int, end: int, rules: RuleSet, names: "_LazyMentions"):
+    def __init__(self, text: str, start: int, end: int, rules: RuleSet, names: LazyMentions):
         self.text, self.start, self.end, self._rules, self._names = text, start, end, rules, names
         self._metrics: list[Mention] | None = None
         self._datasets: list[Mention] | None = None
@@ -88,21 +89,6 @@ class Context:
         return self._datasets
 
 
-class _LazyMentions:
-    """The abstract's one pass over the lexicons, run when a sentence first needs
-    its names: most abstracts never do."""
-
-    __slots__ = ("_text", "_rules", "_found")
-
-    def __init__(self, text: str, rules: RuleSet):
-        self._text, self._rules, self._found = text, rules, None
-
-    def get(self) -> AbstractMentions:
-        if self._found is None:
-            self._found = AbstractMentions(self._text, self._rules.metrics, self._rules.datasets)
-        return self._found
-
-
 @dataclass
 class Explained:
     """One number with its decision and, when accepted, its record (for explain)."""
@@ -132,7 +118,7 @@ def explain_paper(paper: Paper, rules: RuleSet) -> list[Explained]:
     if all(d is not None for d in early_all):  # no number could be a result: done, no sentence split
         return [Explained(m, d, None, []) for m, d in zip(numbers, early_all)]
     sentences = []
-    names = _LazyMentions(text, rules)
+    names = LazyMentions(text, rules.metrics, rules.datasets)
     starts = [m.start for m in numbers]
     spans = split_sentences(text, numbers)  # long ones in pieces that never cut a number
     for k, (s, e) in enumerate(spans):

@@ -57,6 +57,21 @@ class AbstractMentions:
         return i >= 0 and spans[i][1] > pos
 
 
+class LazyMentions:
+    """An abstract's `AbstractMentions`, made when a sentence first asks for its
+    names: most abstracts never do (no number of theirs survives the grammar)."""
+
+    __slots__ = ("_text", "_lexicons", "_found")
+
+    def __init__(self, text: str, metrics: Lexicon, datasets: Lexicon):
+        self._text, self._lexicons, self._found = text, (metrics, datasets), None
+
+    def get(self) -> AbstractMentions:
+        if self._found is None:
+            self._found = AbstractMentions(self._text, *self._lexicons)
+        return self._found
+
+
 class _Found:
     """Mentions in text order, with their starts for bisection."""
 
