@@ -89,6 +89,7 @@ def _init_worker(rule_dirs: Sequence[str], rules_hash: str, parent_pid: int | No
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler, inherited through fork
     if parent_pid is not None:
         _die_with_parent(parent_pid)
+    arrow_without_pandas()
     if _RULES is not None and _RULES.hash == rules_hash:
         return  # forked: the parent's compiled rules are already here
     from extractor.rules.loader import load_rules
@@ -96,6 +97,37 @@ def _init_worker(rule_dirs: Sequence[str], rules_hash: str, parent_pid: int | No
     _RULES = load_rules(extra_dirs=list(rule_dirs))
     if _RULES.hash != rules_hash:  # a rule file changed under the run: do not mix two rule sets
         raise RuntimeError(f"rules changed during the run (hash {_RULES.hash}, expected {rules_hash})")
+
+
+class _NoPandas:
+    """A finder that says pandas is not installed (see `arrow_without_pandas`)."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name == "pandas" or name.startswith("pandas."):
+            raise ModuleNotFoundError("pandas is kept out of lbx's worker processes", name=name)
+        return None
+
+
+def arrow_without_pandas() -> None:
+    """Have pyarrow take pandas as absent in this process, for good.
+
+    pyarrow imports pandas the first time it builds an array (to recognise pandas
+    inputs), and keeps the answer. A worker builds Arrow tables from plain lists
+    and never meets a DataFrame, so pandas would only cost it ~50 MB of its own
+    (the parent imports it after the fork, so nothing is shared). Here pyarrow's
+    first look is answered "not installed". Only for worker processes: a process
+    that later wants `Table.to_pandas()` must not call this. A no-op where pandas
+    is already imported (inherited through fork, say)."""
+    if "pandas" in sys.modules:
+        return
+    import pyarrow as pa
+
+    finder = _NoPandas()
+    sys.meta_path.insert(0, finder)
+    try:
+        pa.array([0])  # pyarrow's one look for pandas, answered now
+    finally:
+        sys.meta_path.remove(finder)
 
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
