@@ -96,50 +96,42 @@ def browser_page():
     assert dialogs == [], f"a script from an abstract ran: {dialogs}"
 
 
-def test_dashboard_in_a_browser(server, tmp_path):
-    from playwright.sync_api import expect, sync_playwright
+def test_dashboard_in_a_browser(server, browser_page, tmp_path):
+    from playwright.sync_api import expect
 
-    dialogs: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1250})
-            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-            page.goto(server, wait_until="domcontentloaded")
+    page = browser_page
+    page.goto(server, wait_until="domcontentloaded")
 
-            # Loads on the most covered benchmark, whose top paper carries a <script>.
-            ranking = page.locator("table.lbx-rank")
-            expect(ranking).to_be_visible(timeout=30_000)
-            expect(ranking.locator("tr").nth(1)).to_contain_text("62.5 AP")
-            expect(ranking).to_contain_text("<script>alert(1)</script>")  # shown as text
-            expect(ranking).to_contain_text("[link](http://x)")
-            assert ranking.locator("script, img").count() == 0
-            assert ranking.locator("mark").first.inner_text() == "62.5 AP"
-            assert page.evaluate("document.querySelectorAll('a[href=\"http://x\"]').length") == 0
-            expect(page).to_have_url(f"{server}/?view=leaderboard&dataset=COCO+test-dev&metric={COCO[1]}")
+    # Loads on the most covered benchmark, whose top paper carries a <script>.
+    ranking = page.locator("table.lbx-rank")
+    expect(ranking).to_be_visible(timeout=30_000)
+    expect(ranking.locator("tr").nth(1)).to_contain_text("62.5 AP")
+    expect(ranking).to_contain_text("<script>alert(1)</script>")  # shown as text
+    expect(ranking).to_contain_text("[link](http://x)")
+    assert ranking.locator("script, img").count() == 0
+    assert ranking.locator("mark").first.inner_text() == "62.5 AP"
+    assert page.evaluate("document.querySelectorAll('a[href=\"http://x\"]').length") == 0
+    expect(page).to_have_url(f"{server}/?view=leaderboard&dataset=COCO+test-dev&metric={COCO[1]}")
 
-            # Choose another benchmark: a lower-is-better one ranks ascending.
-            picker = page.locator('[data-testid="stSelectbox"]').filter(has_text="Benchmark")
-            picker.click()
-            page.get_by_role("option", name=f"{LRS3[0]} · {LRS3[1]}").click()
-            rows = ranking.locator("tr")
-            expect(rows.nth(1)).to_contain_text("LipC", timeout=15_000)
-            expect(rows.nth(1)).to_contain_text("19.0%")
-            expect(rows.nth(2)).to_contain_text("LipA")
-            expect(page.locator("p.lbx-muted").filter(has_text="lower is better")).to_be_visible()
-            expect(page).to_have_url(f"{server}/?view=leaderboard&dataset=LRS3&metric=word+error+rate")
+    # Choose another benchmark: a lower-is-better one ranks ascending.
+    picker = page.locator('[data-testid="stSelectbox"]').filter(has_text="Benchmark")
+    picker.click()
+    page.get_by_role("option", name=f"{LRS3[0]} · {LRS3[1]}").click()
+    rows = ranking.locator("tr")
+    expect(rows.nth(1)).to_contain_text("LipC", timeout=15_000)
+    expect(rows.nth(1)).to_contain_text("19.0%")
+    expect(rows.nth(2)).to_contain_text("LipA")
+    expect(page.locator("p.lbx-muted").filter(has_text="lower is better")).to_be_visible()
+    expect(page).to_have_url(f"{server}/?view=leaderboard&dataset=LRS3&metric=word+error+rate")
 
-            # The Charts view of the same benchmark, by the sidebar.
-            page.locator('[data-testid="stSidebar"]').get_by_text("Charts", exact=True).click()
-            expect(page.locator('[data-testid="stVegaLiteChart"]')).to_have_count(2, timeout=15_000)
-            expect(page).to_have_url(f"{server}/?view=charts&dataset=LRS3&metric=word+error+rate")
-            shot = tmp_path / "screenshot.png"
-            page.wait_for_timeout(1000)  # let the charts finish drawing
-            page.screenshot(path=str(shot))  # Streamlit scrolls inside the page: the viewport is the page
-            assert shot.stat().st_size > 10_000
-        finally:
-            browser.close()
-    assert dialogs == [], f"a script from an abstract ran: {dialogs}"
+    # The Charts view of the same benchmark, by the sidebar.
+    page.locator('[data-testid="stSidebar"]').get_by_text("Charts", exact=True).click()
+    expect(page.locator('[data-testid="stVegaLiteChart"]')).to_have_count(2, timeout=15_000)
+    expect(page).to_have_url(f"{server}/?view=charts&dataset=LRS3&metric=word+error+rate")
+    shot = tmp_path / "screenshot.png"
+    page.wait_for_timeout(1000)  # let the charts finish drawing
+    page.screenshot(path=str(shot))  # Streamlit scrolls inside the page: the viewport is the page
+    assert shot.stat().st_size > 10_000
 
 
 @pytest.mark.parametrize("query,sees", [
