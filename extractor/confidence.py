@@ -44,7 +44,7 @@ class ConfidenceModel:
         own = sorted({f for _, f in self.notes} - {IGNORED, *ROW_FEATURES})
         self.names = ["bias", *ROW_FEATURES, *own, "note_other"]
         self._seen: dict[str, str] = {}
-        self._index = {n: i for i, n in enumerate(self.names)}  # for `row_probability`
+        self._index = {n: i for i, n in enumerate(self.names)}  # a feature's place in `_feature_list`
         self._weight_list = [self.weights.get(n, 0.0) for n in self.names]
 
     def note_feature(self, note: str) -> str:
@@ -59,28 +59,10 @@ class ConfidenceModel:
     def features(self, *, pattern_confidence: float, rule: str, kind: str, unit: str | None,
                  metric: str | None, metric_in_lexicon: bool, dataset: str | None, method: str | None,
                  notes: Iterable[str], title: str | None = None) -> dict[str, float]:
-        x = dict.fromkeys(self.names, 0.0)
-        x["bias"] = 1.0
-        x["pattern_confidence"] = float(pattern_confidence) - PATTERN_CENTER
-        x["shared_decision"] = float("+" in (rule or ""))  # took the decision of its list or range
-        x["kind_delta"] = float(kind == "delta")
-        x["kind_ratio"] = float(kind == "ratio")
-        x["unit_bare"] = float(unit is None)
-        x["unit_factor"] = float(unit == "x")
-        x["unit_other"] = float(unit not in (None, "x", "%"))
-        x["metric_missing"] = float(metric is None)
-        x["metric_open"] = float(metric is not None and not metric_in_lexicon)  # words, not a lexicon entry
-        x["dataset_missing"] = float(dataset is None)
-        x["method_ours"] = float(method == "(ours)")
-        x["method_reference"] = float(method in REFERENCE_METHODS)
-        # a name the title also prints ("FooNet: ...") is the paper's own name, not a guess from the abstract
-        x["method_in_title"] = float(bool(method) and method not in REFERENCE_METHODS and method != "(ours)"
-                                     and method in (title or ""))
-        for note in notes or ():
-            feature = self.note_feature(note)
-            if feature != IGNORED:
-                x[feature] = 1.0  # presence, not count: a note can repeat
-        return x
+        """The row's features by name (for fitting and for reading them)."""
+        v = self._feature_list(pattern_confidence, rule, kind, unit, metric, metric_in_lexicon, dataset, method,
+                               notes, title)
+        return dict(zip(self.names, v))
 
     def row_probability(self, *, pattern_confidence: float, rule: str, kind: str, unit: str | None,
                         metric: str | None, metric_in_lexicon: bool, dataset: str | None, method: str | None,
@@ -88,29 +70,37 @@ class ConfidenceModel:
         """`probability(features(...))` for one row, the engine's way: the same
         values summed in the same order (so the same float), without a dict of
         thirty features per row."""
+        v = self._feature_list(pattern_confidence, rule, kind, unit, metric, metric_in_lexicon, dataset, method,
+                               notes, title)
+        z = sum(w * x for w, x in zip(self._weight_list, v))
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def _feature_list(self, pattern_confidence, rule, kind, unit, metric, metric_in_lexicon, dataset, method,
+                      notes, title) -> list[float]:
+        """The features in the order of `names`: the one place they are defined."""
         v = [0.0] * len(self.names)
         ix = self._index
         v[ix["bias"]] = 1.0
         v[ix["pattern_confidence"]] = float(pattern_confidence) - PATTERN_CENTER
-        v[ix["shared_decision"]] = float("+" in (rule or ""))
+        v[ix["shared_decision"]] = float("+" in (rule or ""))  # took the decision of its list or range
         v[ix["kind_delta"]] = float(kind == "delta")
         v[ix["kind_ratio"]] = float(kind == "ratio")
         v[ix["unit_bare"]] = float(unit is None)
         v[ix["unit_factor"]] = float(unit == "x")
         v[ix["unit_other"]] = float(unit not in (None, "x", "%"))
         v[ix["metric_missing"]] = float(metric is None)
-        v[ix["metric_open"]] = float(metric is not None and not metric_in_lexicon)
+        v[ix["metric_open"]] = float(metric is not None and not metric_in_lexicon)  # words, not a lexicon entry
         v[ix["dataset_missing"]] = float(dataset is None)
         v[ix["method_ours"]] = float(method == "(ours)")
         v[ix["method_reference"]] = float(method in REFERENCE_METHODS)
+        # a name the title also prints ("FooNet: ...") is the paper's own name, not a guess from the abstract
         v[ix["method_in_title"]] = float(bool(method) and method not in REFERENCE_METHODS and method != "(ours)"
                                          and method in (title or ""))
         for note in notes or ():
             feature = self.note_feature(note)
             if feature != IGNORED:
-                v[ix[feature]] = 1.0
-        z = sum(w * x for w, x in zip(self._weight_list, v))
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+                v[ix[feature]] = 1.0  # presence, not count: a note can repeat
+        return v
 
     def vector(self, x: Mapping[str, float]) -> list[float]:
         return [x[n] for n in self.names]
