@@ -11,11 +11,15 @@ import os
 import signal
 import sys
 import time
+from typing import TYPE_CHECKING
 
 import click
 
 from extractor import __version__
 from extractor.exits import CliError, Terminated, install_sigterm, report  # noqa: F401  (CliError, Terminated: part of this module's API)
+
+if TYPE_CHECKING:
+    from extractor.sources.errors import InputError
 
 # Papers per batch (read, handed to a worker, written together): bounds memory
 # whatever the input size; large enough that per-batch costs vanish.
@@ -149,15 +153,14 @@ class _Progress:
 
 
 def _summary(stats, out: str, seconds: float, update: bool, figures: tuple[int, int] | None = None) -> list[str]:
-    from extractor.extract import MAX_ABSTRACT_CHARS
-
     lines = [f"lbx: read {stats.papers_read:,} papers from {stats.files_read} of {stats.inputs} inputs"]
     if stats.skipped:
         reasons = ", ".join(f"{reason}: {n:,}" for reason, n in sorted(stats.skipped.items()))
         lines.append(f"lbx: skipped {sum(stats.skipped.values()):,} papers ({reasons})")
-    if stats.truncated:
-        lines.append(f"lbx: read only the first {MAX_ABSTRACT_CHARS:,} characters of {stats.truncated:,} "
-                     "over-long abstracts")
+    if stats.cut:
+        reasons = "; ".join(f"{reason}: {n:,}" for reason, n in sorted(stats.cut.items()))
+        n = sum(stats.cut.values())
+        lines.append(f"lbx: read {n:,} {'abstract' if n == 1 else 'abstracts'} in part ({reasons})")
     if stats.files_skipped:
         lines.append(f"lbx: skipped {len(stats.files_skipped)} unreadable inputs ({'; '.join(stats.files_skipped)})")
     if update:

@@ -30,10 +30,13 @@ from extractor.shared_decisions import (continue_parallel_deltas, continue_paral
                                         share_within_groups)
 from extractor.sources.paper import Paper
 from extractor.text.normalize import normalize
-from extractor.text.numbers import NumberMention, find_numbers
+from extractor.text.numbers import MAX_NUMBERS, NumberMention, find_numbers
 from extractor.text.sentences import split_sentences
 
 MAX_ABSTRACT_CHARS = 100_000  # longer "abstracts" are cut here: no real abstract is this long
+# Why an abstract was read only in part: the run counts these by reason and says so.
+CUT_AT_CHARS = f"longer than {MAX_ABSTRACT_CHARS:,} characters, the rest not read"
+CUT_AT_NUMBERS = f"{MAX_NUMBERS:,} numbers or more, any after the {MAX_NUMBERS:,}th not read"
 _DATASET_PHRASE = regex.compile(
     r"\b(?:on|in|for|at|over|across)\s+(?:the\s+)?((?:[A-Z][\w\-.+]*[\s-]){0,3}[A-Z][\w\-.+]*)\s+"
     r"(?:dataset|benchmark|corpus|suite|challenge|leaderboard)s?\b")
@@ -99,20 +102,45 @@ class Explained:
     notes: list[str]
 
 
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What a run needs of one paper: its results, and why only part of its
+    abstract was read (None: all of it), so the run can count such papers."""
+
+    results: list[Result]
+    cut: str | None = None  # CUT_AT_CHARS or CUT_AT_NUMBERS
+
+
 def extract_paper(paper: Paper, rules: RuleSet) -> list[Result]:
-    return [e.result for e in explain_paper(paper, rules) if e.result is not None]
+    return read_paper(paper, rules).results
+
+
+def read_paper(paper: Paper, rules: RuleSet) -> Reading:
+    explained, cut = _explain(paper, rules)
+    return Reading([e.result for e in explained if e.result is not None], cut)
 
 
 def explain_paper(paper: Paper, rules: RuleSet) -> list[Explained]:
     """Every number of the abstract with what the rules made of it."""
+    return _explain(paper, rules)[0]
+
+
+def _explain(paper: Paper, rules: RuleSet) -> tuple[list[Explained], str | None]:
     abstract = paper.abstract
     if not abstract:
-        return []
+        return [], None
+    cut = CUT_AT_CHARS if len(abstract) > MAX_ABSTRACT_CHARS else None
     abstract = abstract[:MAX_ABSTRACT_CHARS]
     text, omap = normalize(abstract)
     # First pass: numbers and decisions, sentence by sentence. Lexicon look-ups only
     # where a number survives the grammar: most sentences of most abstracts have none.
     numbers = find_numbers(text, rules.units)
+    if cut is None and len(numbers) >= MAX_NUMBERS:
+        cut = CUT_AT_NUMBERS
+    return _explain_numbers(paper, rules, abstract, text, omap, numbers), cut
+
+
+def _explain_numbers(paper: Paper, rules: RuleSet, abstract: str, text: str, omap, numbers) -> list[Explained]:
     link_parenthesized_lists(text, numbers)
     early_all = [grammar_reject(m) for m in numbers]
     if all(d is not None for d in early_all):  # no number could be a result: done, no sentence split

@@ -107,7 +107,27 @@ def test_an_over_long_abstract_is_read_in_part_and_counted(tmp_path):
     (tmp_path / "huge.jsonl").write_bytes(jsonl({"title": "Huge", "abstract": "We reach 91.5% accuracy. " * 200_000}))
     result = run(["extract", str(tmp_path / "huge.jsonl"), "-o", str(tmp_path / "out.parquet")])
     assert result.exit_code == 0, result.output
-    assert "read only the first 100,000 characters of 1 over-long abstracts" in result.output
+    assert "read 1 abstract in part (longer than 100,000 characters, the rest not read: 1)" in result.output
     # one per sentence within the cut, up to the numbers an abstract is read for (issue 11)
     from extractor.text.numbers import MAX_NUMBERS
     assert pq.read_table(tmp_path / "out.parquet").num_rows == min(4000, MAX_NUMBERS)
+
+
+def test_an_abstract_with_too_many_numbers_is_read_in_part_and_counted(tmp_path):
+    """A table pasted into an abstract: its numbers after the cap are not read, and
+    the run says how many papers that happened to (and only to them)."""
+    from extractor.text.numbers import MAX_NUMBERS
+
+    table = " ".join(f"Run {i} reaches {50 + i / 100:.2f}% accuracy." for i in range(MAX_NUMBERS + 100))
+    papers = [{"id": "dump", "title": "A table dump", "abstract": table},
+              {"id": "fine", "title": "A normal paper", "abstract": "We reach 91.5% accuracy on CIFAR-10."}]
+    (tmp_path / "in.jsonl").write_bytes(b"".join(jsonl(p) for p in papers))
+    for workers in ("1", "2"):  # counted in this process and sent back by worker processes alike
+        out = tmp_path / f"out{workers}.parquet"
+        result = run(["extract", str(tmp_path / "in.jsonl"), "-o", str(out), "--workers", workers])
+        assert result.exit_code == 0, result.output
+        assert f"read 1 abstract in part ({MAX_NUMBERS} numbers or more, any after the {MAX_NUMBERS}th not read: 1)" \
+            in result.output
+        rows = pq.read_table(out).to_pylist()
+        assert sum(r["paper_id"] == "fine" for r in rows) == 1
+        assert 0 < sum(r["paper_id"] == "dump" for r in rows) <= MAX_NUMBERS

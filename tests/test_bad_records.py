@@ -240,12 +240,12 @@ def test_the_guard_turns_a_timeout_into_a_skip_and_lets_bugs_through(monkeypatch
 
     def times_out(paper, rules):
         raise TimeoutError("regex timed out")
-    monkeypatch.setattr(engine, "extract_paper", times_out)
-    assert extract_guarded(object(), None) == ([], REGEX_TIMEOUT)
+    monkeypatch.setattr(engine, "read_paper", times_out)
+    assert extract_guarded(object(), None) == ([], REGEX_TIMEOUT, None)
 
     def bug(paper, rules):
         raise KeyError("a bug")
-    monkeypatch.setattr(engine, "extract_paper", bug)
+    monkeypatch.setattr(engine, "read_paper", bug)
     with pytest.raises(KeyError):
         extract_guarded(object(), None)
 

@@ -119,11 +119,12 @@ def test_results_stream_in_batches(tmp_path, monkeypatch):
     from extractor.run.targets import ParquetFile as TableWriter
 
     def two_per_paper(paper, rules):
-        return [make_result(paper_id=paper.paper_id, title=paper.title, start=i, end=i + 1) for i in range(2)]
+        return engine.Reading([make_result(paper_id=paper.paper_id, title=paper.title, start=i, end=i + 1)
+                               for i in range(2)])
 
     batches = []
     real_write = TableWriter.write
-    monkeypatch.setattr(engine, "extract_paper", two_per_paper)
+    monkeypatch.setattr(engine, "read_paper", two_per_paper)
     monkeypatch.setattr(cli_module, "BATCH_PAPERS", 3)
     monkeypatch.setattr(TableWriter, "write", lambda self, rs: batches.append(len(rs)) or real_write(self, rs))
     src = tmp_path / "in.jsonl"
@@ -263,7 +264,7 @@ def test_internal_error(tmp_path, papers_jsonl, monkeypatch):
 
     def boom(paper, rules):
         raise RuntimeError("boom")
-    monkeypatch.setattr(engine, "extract_paper", boom)
+    monkeypatch.setattr(engine, "read_paper", boom)
     out = tmp_path / "out.parquet"
     res = run("extract", papers_jsonl, "-o", out)
     assert res.exit_code == 1

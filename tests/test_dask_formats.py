@@ -86,3 +86,20 @@ def test_dask_engine_skips_bad_records_of_client_read_formats(tmp_path, inputs, 
     assert res.exit_code == 2 and "bad.json:1: record is not a JSON object" in res.stderr, res.stderr
     summary = _run(*args, "--skip-bad")
     assert "bad field: 1" in summary and "not an object: 1" in summary, summary
+
+
+def test_dask_engine_counts_abstracts_read_in_part_like_the_local_one(tmp_path, cluster):
+    from extractor.text.numbers import MAX_NUMBERS
+
+    table = " ".join(f"Run {i} reaches {50 + i / 100:.2f}% accuracy." for i in range(MAX_NUMBERS + 50))
+    src = tmp_path / "dump.jsonl"
+    src.write_text(json.dumps({"id": "2101.00001", "title": "A table dump", "abstract": table}) + "\n"
+                   + json.dumps({"id": "2101.00002", "title": "Fine", "abstract": "We reach 91.5% on CIFAR-10."}) + "\n",
+                   encoding="utf-8")
+    local_err = _run("extract", src, "-o", tmp_path / "local.parquet", "-j", "1")
+    dask_err = _run("extract", src, "-o", tmp_path / "dask.parquet", "--engine", "dask",
+                    "--scheduler", cluster.scheduler_address)
+    line = [x for x in local_err.splitlines() if "in part" in x]
+    assert line == [f"lbx: read 1 abstract in part ({MAX_NUMBERS} numbers or more, any after the {MAX_NUMBERS}th "
+                    "not read: 1)"]
+    assert line == [x for x in dask_err.splitlines() if "in part" in x]

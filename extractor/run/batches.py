@@ -13,7 +13,6 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from extractor.extract import MAX_ABSTRACT_CHARS
 from extractor.run.papers import abstract_sha1
 from extractor.sources.errors import InputError
 from extractor.sources.paper import Paper
@@ -39,7 +38,7 @@ class RunStats:
     kept_rows: int = 0  # rows carried over from the previous table
     written: int = 0  # rows in the table written
     first_file_error: InputError | None = None
-    truncated: int = 0  # abstracts longer than the engine reads (MAX_ABSTRACT_CHARS): read in part
+    cut: Counter = field(default_factory=Counter)  # papers whose abstract the engine read in part, by reason
 
 
 @dataclass
@@ -96,8 +95,6 @@ def read_batches(inputs: Sequence[str], fmt: str | None, columns: dict | None, *
                 if abstract is None:
                     stats.skipped["no abstract"] += 1
                     continue
-                if len(abstract) > MAX_ABSTRACT_CHARS:
-                    stats.truncated += 1
                 rows.append((paper.paper_id, paper.title, abstract, paper.source, paper.published, paper.url))
                 sha1s.append(abstract_sha1(abstract))
                 if len(rows) >= batch_papers:

@@ -88,14 +88,14 @@ def run_within(seconds: float | None, fn: Callable[..., T], *args) -> T:
 
 
 def extract_within(paper, rules, seconds: float | None):
-    """(results, None), or ([], the skip reason): one paper, timed here and guarded by
-    `guard.extract_guarded` (a regex timeout is a skip too). Every engine's per-paper step."""
-    from extractor.run.guard import extract_guarded
+    """One paper's `guard.Outcome`, timed here and guarded by `guard.extract_guarded`
+    (over budget, like a regex timeout, is a skip). Every engine's per-paper step."""
+    from extractor.run.guard import Outcome, extract_guarded
 
     try:
         return run_within(seconds, extract_guarded, paper, rules)
     except PaperOverBudget as e:
-        return [], str(e)
+        return Outcome([], str(e))
 
 
 @contextmanager

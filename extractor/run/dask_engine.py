@@ -122,7 +122,7 @@ def extract_partition(df, kind: str, path: str, source: str, columns: dict | Non
     rules = _worker_rules(rule_dirs, rules_hash)
     number = (partition_info or {}).get("number", 0)
     where = f"{path} (block {number})" if kind == "jsonl" else path
-    stats = {"read": 0, "skipped": Counter(), "error": None}
+    stats = {"read": 0, "skipped": Counter(), "cut": Counter(), "error": None}
     results, ids, sha1s, counts, abstracts = [], [], [], [], []
     for item in _items(df, kind, path, source, columns, where):
         if isinstance(item, InputError):
@@ -135,10 +135,12 @@ def extract_partition(df, kind: str, path: str, source: str, columns: dict | Non
         if item.abstract is None:
             stats["skipped"]["no abstract"] += 1
             continue
-        found, reason = extract_within(item, rules, paper_timeout)  # timed and guarded: a skip, not an error
+        found, reason, cut = extract_within(item, rules, paper_timeout)  # timed and guarded: a skip, not an error
         if reason is not None:
             stats["skipped"][reason] += 1
             continue
+        if cut is not None:
+            stats["cut"][cut] += 1
         results.extend(found)
         ids.append(item.paper_id)
         sha1s.append(abstract_sha1(item.abstract))
@@ -266,6 +268,7 @@ def _write_partition(sink: Output, frame, stats: RunStats) -> None:
             raise InputError(path, message, line=line, reason=reason)
         stats.papers_read += pstats["read"]
         stats.skipped.update(pstats["skipped"])
+        stats.cut.update(pstats["cut"])
         stats.bad_records += sum(n for r, n in pstats["skipped"].items() if r != "no abstract")
         stats.results += sink.write_arrow(_from_ipc(results))
         papers = _from_ipc(papers)

@@ -16,20 +16,31 @@ timed and guarded the same way everywhere.
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
+from extractor import extract as engine  # imported here, before any paper's time budget starts
 from extractor.result import Result
 
 REGEX_TIMEOUT = "regex timeout"  # the reason a timed-out paper is counted under
 
 
-def extract_guarded(paper, rules) -> tuple[list[Result], str | None]:
-    """(results, None), or ([], the skip reason) when the paper cannot be extracted.
+class Outcome(NamedTuple):
+    """One paper's extraction as a run counts it."""
 
-    `extract_paper` is looked up on each call, not imported once, so that tests
-    may substitute the engine.
+    results: list[Result]
+    skipped: str | None = None  # why the paper was not extracted (a counted skip), or None
+    cut: str | None = None  # why only part of its abstract was read (counted too), or None
+
+
+def extract_guarded(paper, rules) -> Outcome:
+    """The paper's results (and whether its abstract was read in part), or no results
+    and the skip reason when the paper cannot be extracted.
+
+    `read_paper` is looked up on the module on each call, so that tests may
+    substitute the engine.
     """
-    from extractor import extract as engine
-
     try:
-        return engine.extract_paper(paper, rules), None
+        reading = engine.read_paper(paper, rules)
     except TimeoutError:  # a rule or grammar regex ran past its timeout on this text
-        return [], REGEX_TIMEOUT
+        return Outcome([], REGEX_TIMEOUT)
+    return Outcome(reading.results, cut=reading.cut)

@@ -71,5 +71,7 @@ def _drain(outs, write: Callable, stats: RunStats, hooks: Hooks) -> None:
         stats.extracted += len(out.batch)
         if out.skipped:
             stats.skipped.update(out.skipped)
+        if out.cut:
+            stats.cut.update(out.cut)
         if hooks.on_progress is not None:
             hooks.on_progress(stats)

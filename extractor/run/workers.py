@@ -26,7 +26,9 @@ rows a pool writes are exactly the rows, in exactly the order, of a serial run.
 - Every paper runs within the time budget (`paper_timeout`, see `budget.py`)
   and the guard (`guard.py`); a paper over the budget, or whose regex timed
   out, is left out of the batch (no rows, no papers-table row, so a later
-  --update tries it again) and counted by reason in `BatchOut.skipped`.
+  --update tries it again) and counted by reason in `BatchOut.skipped`. A paper
+  whose abstract was read only in part (too long, too many numbers) keeps its
+  rows and is counted by reason in `BatchOut.cut`.
 """
 from __future__ import annotations
 
@@ -61,6 +63,7 @@ class BatchOut:
     results: list[Result] | None = None  # serial path
     table: pa.Table | None = None  # pool path: rows already in SCHEMA
     skipped: Counter | None = None  # papers of the input batch left out of `batch`, by reason
+    cut: Counter | None = None  # papers of `batch` whose abstract was read in part, by reason
 
     @property
     def n_results(self) -> int:
@@ -167,37 +170,42 @@ def _watch_parent(parent_pid: int) -> None:
 
 
 def _extract_all(rows: Sequence[PaperRow], rules, paper_timeout: float | None):
-    """(results, count per kept paper, (index, reason) of each paper skipped)."""
+    """(results, count per kept paper, (index, reason) of each paper skipped,
+    papers read in part by reason)."""
     results: list[Result] = []
     counts: list[int] = []
     skipped: list[tuple[int, str]] = []
+    cut: Counter = Counter()
     with alarm_handler():
         for i, row in enumerate(rows):
-            found, reason = extract_within(to_paper(row), rules, paper_timeout)
+            found, reason, part = extract_within(to_paper(row), rules, paper_timeout)
             if reason is not None:
                 skipped.append((i, reason))
                 continue
+            if part is not None:
+                cut[part] += 1
             counts.append(len(found))
             results.extend(found)
-    return results, counts, skipped
+    return results, counts, skipped, cut
 
 
 def _extract_rows(rows: list[PaperRow], paper_timeout: float | None = None):
     """Worker side: a batch of paper tuples -> (Arrow table of its results, count per kept paper,
-    (index, reason) of each paper skipped)."""
+    (index, reason) of each paper skipped, papers read in part by reason)."""
     from extractor.table import results_to_table
 
-    results, counts, skipped = _extract_all(rows, _RULES, paper_timeout)
-    return results_to_table(results), counts, skipped
+    results, counts, skipped, cut = _extract_all(rows, _RULES, paper_timeout)
+    return results_to_table(results), counts, skipped, cut
 
 
-def _out(batch: PaperBatch, counts: list[int], skipped: list[tuple[int, str]], **rows) -> BatchOut:
+def _out(batch: PaperBatch, counts: list[int], skipped: list[tuple[int, str]], cut: Counter, **rows) -> BatchOut:
     """The batch's output, the skipped papers left out of its batch (no rows, no papers-table row)."""
+    cut = cut or None
     if not skipped:
-        return BatchOut(batch, counts, **rows)
+        return BatchOut(batch, counts, cut=cut, **rows)
     dropped = {i for i, _ in skipped}
     kept = batch.subset([i not in dropped for i in range(len(batch))])
-    return BatchOut(kept, counts, skipped=Counter(reason for _, reason in skipped), **rows)
+    return BatchOut(kept, counts, skipped=Counter(reason for _, reason in skipped), cut=cut, **rows)
 
 
 class Extractor:
@@ -225,8 +233,8 @@ class Extractor:
         return False
 
     def _serial(self, batch: PaperBatch) -> BatchOut:
-        results, counts, skipped = _extract_all(batch.rows, self.rules, self.paper_timeout)
-        return _out(batch, counts, skipped, results=results)
+        results, counts, skipped, cut = _extract_all(batch.rows, self.rules, self.paper_timeout)
+        return _out(batch, counts, skipped, cut, results=results)
 
     def _start_pool(self) -> None:
         import multiprocessing
@@ -280,8 +288,8 @@ class Extractor:
         # handler only here, in the main thread, once awake.
         while not wait([future], timeout=WAIT_SLICE_SECONDS).done:
             pass
-        table, counts, skipped = future.result()
-        return _out(batch, counts, skipped, table=table)
+        table, counts, skipped, cut = future.result()
+        return _out(batch, counts, skipped, cut, table=table)
 
 
 def _chain(first, second, rest):
