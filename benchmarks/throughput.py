@@ -4,6 +4,7 @@
     python benchmarks/throughput.py --n 200000           # bigger corpora
     python benchmarks/throughput.py --input papers.jsonl # your own JSON Lines (e.g. the arXiv snapshot)
     python benchmarks/throughput.py --memory 100000 1000000   # peak RSS as the input grows
+    python benchmarks/throughput.py --only stages        # where one worker's time goes, per step
 
 The corpora, as JSON Lines, each repeated to N with a unique arXiv-style id per
 copy and publication dates spread over 2015-2025 (so year partitions are exercised):
@@ -31,6 +32,10 @@ Printed for each corpus, in one run:
   (getrusage, exact);
 - the bars of issue 11: 1 worker at least 1/10 of floor 2 on the dense corpus
   and 1/6 on the typical one; all cores (2 here) at least 1.7x one worker.
+
+After each corpus, where one worker's time goes (`stages`): microseconds per
+abstract of floor 2 and of the engine's steps in-process, against what the bar
+allows.
 
 Then the pathological abstracts of issue 11 (100,000 characters each: one
 number repeated with and without spaces, full-width digits, one word or one
@@ -230,6 +235,78 @@ def throughput(name: str, corpus: Path, workdir: Path, repeat: int, bar: int | N
         speedup = rates[n_cores] / rates[1]
         print(f"bar: {n_cores} workers >= {SPEEDUP_BAR}x 1 worker: {'yes' if speedup >= SPEEDUP_BAR else 'NO'} "
               f"({speedup:.2f}x)")
+    stages(name, corpus, bar)
+
+
+def stages(name: str, corpus: Path, bar: int | None, limit: int = 5_000) -> None:
+    """Where one worker's time goes: microseconds per abstract of the floor and of the
+    engine's steps, in-process (best of 3 over the corpus's first `limit` abstracts),
+    against the per-abstract time the bar allows (floor 2 times the bar's N).
+
+    The steps up to the lexicon look-ups are what any engine on these rules must do
+    before its first decision (normalize, find the numbers, cut sentences, cut words,
+    look the names up); the rest is deciding and attaching fields."""
+    sys.path.insert(0, str(REPO))
+    from extractor.extract import extract_paper
+    from extractor.rules.lexicon import tokenize
+    from extractor.rules.loader import load_rules
+    from extractor.sources.paper import Paper
+    from extractor.text.normalize import normalize
+    from extractor.text.numbers import find_numbers
+    from extractor.text.sentences import split_sentences
+
+    rules = load_rules()
+    lines, seen = [], set()  # each distinct abstract once: repeats would time warm caches
+    with open(corpus, "rb") as f:
+        for line in f:
+            abstract = json.loads(line).get("abstract") or ""
+            if abstract not in seen:
+                seen.add(abstract)
+                lines.append(line)
+                if len(lines) == limit:
+                    break
+    recs = [json.loads(line) for line in lines]
+    papers = [Paper(r["id"], r.get("title") or "", r.get("abstract") or "", "bench") for r in recs]
+    texts = [normalize(p.abstract)[0] for p in papers]
+    numbers = [find_numbers(t, rules.units) for t in texts]
+    tokens = [tokenize(t) for t in texts]
+
+    def us(step) -> float:
+        best = float("inf")
+        for _ in range(3):
+            t = time.process_time()
+            step()
+            best = min(best, time.process_time() - t)
+        return 1e6 * best / len(papers)
+
+    floor2 = us(lambda: [NUMBER.findall(json.loads(line).get("abstract") or "") for line in lines])
+    steps = {
+        "normalize": us(lambda: [normalize(p.abstract) for p in papers]),
+        "find numbers": us(lambda: [find_numbers(t, rules.units) for t in texts]),
+        "cut sentences": us(lambda: [split_sentences(t, n) for t, n in zip(texts, numbers)]),
+        "cut words": us(lambda: [tokenize(t) for t in texts]),
+        "look names up": us(lambda: [(rules.metrics.find(t, tokens=w), rules.datasets.find(t, tokens=w))
+                                     for t, w in zip(texts, tokens)]),
+    }
+    before = sum(steps.values())
+    engine = us(lambda: [extract_paper(p, rules) for p in papers])
+    found = [p for p in papers if extract_paper(p, rules)]
+    none = [p for p in papers if not extract_paper(p, rules)]
+    with_results = us(lambda: [extract_paper(p, rules) for p in found]) * len(papers) / max(1, len(found))
+    without = us(lambda: [extract_paper(p, rules) for p in none]) * len(papers) / max(1, len(none))
+    allowed = floor2 * bar if bar else None
+    of_bar = lambda t: f"  ({t / allowed:.0%} of what the bar allows)" if allowed else ""  # noqa: E731
+    print(f"[{name}] where one worker's time goes, in-process, us per abstract ({len(papers):,} abstracts, best of 3):")
+    print(f"  floor 2 (parse + one number regex) {floor2:8.1f}")
+    if allowed:
+        print(f"  the bar allows (1/{bar} of floor 2)    {allowed:8.1f}  for everything: engine, reading, writing")
+    for step, t in steps.items():
+        print(f"  {step:34s} {t:8.1f}")
+    print(f"  = the text and name steps          {before:8.1f}" + of_bar(before)
+          + "  (the engine cuts words and looks names up only where a number survives the grammar)")
+    print(f"  the whole engine (extract_paper)   {engine:8.1f}" + of_bar(engine))
+    print(f"    an abstract with results ({len(found) / len(papers):.0%})  {with_results:8.1f}" + of_bar(with_results))
+    print(f"    an abstract without ({len(none) / len(papers):.0%})        {without:8.1f}" + of_bar(without))
 
 
 def pathological_cases() -> dict[str, str]:
@@ -284,7 +361,7 @@ def main() -> None:
     ap.add_argument("--input", type=Path, help="use this JSON Lines file instead of the generated corpora")
     ap.add_argument("--memory", type=int, nargs="+", metavar="N", help="peak RSS for corpora of these sizes")
     ap.add_argument("--repeat", type=int, default=2, help="runs of each lbx configuration; the fastest counts")
-    ap.add_argument("--only", choices=["dense", "typical", "pathological"], action="append",
+    ap.add_argument("--only", choices=["dense", "typical", "pathological", "stages"], action="append",
                     help="run only these parts (repeatable; default all)")
     ap.add_argument("--workdir", type=Path, help="where corpora and outputs go (default: a temporary directory)")
     ap.add_argument("--shared", type=Path, default=SHARED, help="the shared gold and corpus directory (default ../shared)")
@@ -299,6 +376,13 @@ def main() -> None:
             return
         if args.input:
             throughput("input", args.input, workdir, repeat, None)
+            return
+        if parts == ["stages"]:  # the in-process breakdown alone, without the lbx runs
+            dense = write_corpus(dense_papers(), len(dense_papers()), workdir / "dense.jsonl")
+            stages("dense", dense, BARS["dense"])
+            if typical_papers():
+                stages("typical", write_corpus(typical_papers(), len(typical_papers()), workdir / "typical.jsonl"),
+                       BARS["typical"])
             return
         if "dense" in parts:
             papers = dense_papers()
