@@ -82,3 +82,14 @@ def test_parallel_lists_pair_with_the_datasets_before_them():
                   "+1.4 and +0.9 over the Transformer big model.")
     assert [(v, k, d) for v, k, _, d, *_ in out] == [(31.2, "score", "WMT14 En-De"), (43.9, "score", "WMT14 En-Fr"),
                                                      (1.4, "delta", "WMT14 En-De"), (0.9, "delta", "WMT14 En-Fr")]
+
+
+def test_a_baseline_whose_name_contains_the_papers_name_is_not_the_paper():
+    """The paper's method found inside another word is not that method: the
+    paper names its method MR (a short form) and compares with MRGAN."""
+    out = records("We propose multi-resolution reweighting (MR) for image synthesis. On CelebA, MR obtains an FID "
+                  "of 7.1; in contrast, MRGAN obtains an FID of 9.4.", title="MR: multi-resolution reweighting")
+    assert [(v, who, role) for v, _, _, _, who, role in out] == [(7.1, "MR", "proposed"), (9.4, "MRGAN", "baseline")]
+    variant = records("We propose MR for image synthesis. On CelebA, MR-L obtains an FID of 6.5.",
+                      title="MR: multi-resolution reweighting")
+    assert [(v, who, role) for v, _, _, _, who, role in variant] == [(6.5, "MR", "proposed")]

@@ -187,10 +187,24 @@ def _in_reference_clause(ctx, mention) -> bool:
 
 
 def _is_own(name: str, paper_name: str | None, ctx) -> bool:
+    """`name` is the paper's method: the same name, a variant of it or a part of it
+    ("FooNet-L", "FooNet$^{full}$", "FooNet (large)" for FooNet), or a short form.
+    Only as a whole word: RoBERTa is not BERT, nor DPSGD the paper's DP."""
     if not paper_name:
         return False
-    return name in paper_name or paper_name in name or name in getattr(ctx, "own_names", ()) \
-        or abbreviates(name, paper_name)
+    return _contains_word(paper_name, name) or _contains_word(name, paper_name) \
+        or name in getattr(ctx, "own_names", ()) or abbreviates(name, paper_name)
+
+
+def _contains_word(text: str, part: str) -> bool:
+    """`part` occurs in `text` with no letter glued to either side."""
+    i = text.find(part)
+    while i >= 0:
+        j = i + len(part)
+        if not (i > 0 and text[i - 1].isalpha()) and not (j < len(text) and text[j].isalpha()):
+            return True
+        i = text.find(part, i + 1)
+    return False
 
 
 def _whose(mention, decision, ctx, paper_name: str | None):
