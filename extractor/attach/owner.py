@@ -81,14 +81,36 @@ _POSSESSIVE = regex.compile(r"\b([A-Z][\w\-+]*)(?:'s|')\s+(?:[\w\-]+\s+){0,2}?"
                             r"(?:accuracy|performance|score|error|F1|AP|mAP|BLEU|results?|speed)\b")
 
 
+# Where a clause with a subject of its own may start inside a sentence: "A reaches
+# N on X, while B reaches M", "..., whereas B ...", "..., but B ...", "...; B ...".
+_CLAUSE_BREAK = regex.compile(r",\s+(?:while|whereas|but|yet|and)\s+|\b(?:while|whereas)\s+")
+_NO_SUBJECT = object()  # the clause names no subject: its sentence's subject holds
+
+
 def subject_name(ctx, mention, known: set[str]) -> str | None:
     """A name-like token that is the subject of the clause holding the number:
-    "On Moving MNIST, PredFormer achieves ..." -> PredFormer."""
+    "On Moving MNIST, PredFormer achieves ..." -> PredFormer; in "A reaches N,
+    while B reaches M" M is B's. A coordinated clause without a subject of its own
+    ("A reaches N while reducing cost by M") keeps the subject before it."""
     text = ctx.text
     clause_start = max(ctx.start, text.rfind(";", ctx.start, mention.start) + 1)
+    breaks = [m.end() for m in _CLAUSE_BREAK.finditer(text, clause_start, mention.start)] \
+        if may_hold(text, clause_start, mention.start, ("while", "whereas", "but", "yet", "and")) else []
+    for start in reversed(breaks):
+        name = _subject_from(ctx, mention, known, start)
+        if name is not _NO_SUBJECT:
+            return name
+    name = _subject_from(ctx, mention, known, clause_start)
+    return None if name is _NO_SUBJECT else name
+
+
+def _subject_from(ctx, mention, known: set[str], clause_start: int):
+    """The subject name of the clause starting at `clause_start`, None for "we",
+    or _NO_SUBJECT where the clause names none."""
+    text = ctx.text
     verb = _first_verb(ctx, clause_start, mention.start)
     if verb is None:
-        return None
+        return _NO_SUBJECT
     subject = text[clause_start:verb[0]]
     if _WE.search(subject):
         return None
@@ -98,7 +120,7 @@ def subject_name(ctx, mention, known: set[str]) -> str | None:
     names = [m.group(1) for m in name_tokens(text, SUBJECT_TOKEN, clause_start, verb[1])
              if not is_generic(m.group(1), known, ctx.vocab) and not DATASET_NEXT.match(text, m.end())
              and _ACTS.match(text, m.end())]
-    return names[-1] if names else None
+    return names[-1] if names else _NO_SUBJECT
 
 
 def attach_method(mention, decision, ctx, paper_name: str | None):
