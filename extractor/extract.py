@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import regex
 
 from extractor import __version__
-from extractor.attach.dataset import dataset_from_title, shaped_datasets, usable_datasets
+from extractor.attach.dataset import dataset_from_title, introduced_datasets, shaped_datasets, usable_datasets
 from extractor.attach.fields import Fields, attach_all, is_efficiency
 from extractor.attach.paper_name import concept_short_forms, long_form, paper_method, paper_names
 from extractor.classify import Decision, classify, grammar_reject
@@ -171,13 +171,15 @@ def _explain_numbers(paper: Paper, rules: RuleSet, abstract: str, text: str, oma
     found = names.get()  # only abstracts with results get here
     all_metrics = found.metrics
     all_datasets = _datasets_in(text, 0, len(text), rules, found.datasets, all_metrics)
+    own_datasets = introduced_datasets(text)  # "we present FooQA, a question answering dataset": not a method
     known = {m.text for m in all_datasets if not m.entry.id.startswith("shape:")} | {m.text for m in all_metrics} \
-        | concept_short_forms(paper.title, text, rules.vocab)
+        | concept_short_forms(paper.title, text, rules.vocab) | set(own_datasets)
     own_name = paper_method(paper.title, text, known, rules.vocab)
     # a name known only by its shape that is the paper's method is not its benchmark
     own_names = paper_names(own_name, text)
     only = {m.entry.name for m in all_datasets if not (m.entry.id.startswith("shape:") and m.entry.name in own_names)}
-    default_dataset = next(iter(only)) if len(only) == 1 else dataset_from_title(paper.title)
+    default_dataset = next(iter(only)) if len(only) == 1 else \
+        dataset_from_title(paper.title) or next(iter(own_datasets), None)
     own_long = long_form(own_name, text)
     out: list[Explained] = []
     for k, s, e, mentions, decisions, ctx in sentences:

@@ -106,3 +106,26 @@ def test_a_baseline_whose_name_contains_the_papers_name_is_not_the_paper():
 ])
 def test_a_clause_with_its_own_subject_owns_its_numbers(text, owners):
     assert [who for _, _, _, _, who, _ in records(text, title="KiteNet: fast kites")] == owners
+
+
+@pytest.mark.parametrize("text, names", [
+    ("In this paper we present ChartHop (CH): a challenging chart reasoning dataset with 9,000 questions.",
+     ("ChartHop", "CH")),
+    ("We introduce TidePool, a large-scale benchmark of coastal imagery.", ("TidePool",)),
+    ("We release a new corpus, WikiVerbs, of annotated verb senses.", ("WikiVerbs",)),
+    # a method trained on a data set is not one
+    ("We present KiteNet, a network trained on a new dataset of kites.", ()),
+    ("We propose KiteNet and evaluate it on three benchmarks.", ()),
+])
+def test_the_data_sets_an_abstract_introduces(text, names):
+    from extractor.attach.dataset import introduced_datasets
+
+    assert introduced_datasets(text) == names
+
+
+def test_a_papers_own_data_set_is_its_results_data_set_and_never_its_method():
+    out = records("We present ChartHop (CH): a challenging chart reasoning dataset. Our model, "
+                  "StepReader, reaches an accuracy of 61.5%, while humans reach 93.0%.",
+                  title="ChartHop: reasoning over charts")
+    assert [(v, d, who) for v, _, _, d, who, _ in out][0] == (61.5, "ChartHop", "StepReader")
+    assert all(who != "ChartHop" for *_, who, _ in out)

@@ -7,6 +7,8 @@ A split word printed after the name ("test-dev", "validation") is kept with it.
 """
 from __future__ import annotations
 
+import functools
+
 import regex
 
 RIGHT_REACH = 70
@@ -172,6 +174,40 @@ def dataset_from_title(title: str) -> str | None:
     if m and len(m.group(1).split()) <= 3:
         return m.group(1)
     return None
+
+
+# A name the abstract introduces as a data set or benchmark, in apposition:
+# "we present FooQA (FQA): a challenging question answering dataset", "we
+# introduce FooBench, a benchmark of ...", "we release a new corpus, FooText".
+# The words between the article and the kind word are modifiers only: "we present
+# FooNet, a network trained on a new dataset" introduces a network.
+_INTRODUCING = r"\b(?:present|introduc|release|propos|build|buil|creat|collect|construct|curat|contribut|develop|design|call|name|dub)\w*\s+"
+_ARTICLES = r"(?:(?:a|an|the|our|new|novel|first)\s+)*"
+_INTRODUCED_NAME = r"([A-Z][\w\-+]*(?:\s+[A-Z][\w\-+]*){0,3})(?:\s*\(([A-Z][\w\-+.]*)\))?"
+_MODIFIER = r"(?:(?!(?:on|of|for|with|from|in|by|to|that|which|who|trained|using|and|or|is|are|we|our|its|their)\b)[\w\-]+\s+)"
+_KIND = r"(?:benchmark|dataset|data\s+set|corpus|suite|test\s?bed|leaderboard|collection)s?\b"
+_NAME_THEN_KIND = regex.compile(_INTRODUCING + _ARTICLES + _INTRODUCED_NAME
+                                + r"\s*[,:]?\s*(?i:" + _ARTICLES + _MODIFIER + "{0,5}?" + _KIND + ")")
+_KIND_THEN_NAME = regex.compile(_INTRODUCING + r"(?i:" + _ARTICLES + _MODIFIER + "{0,4}?" + _KIND + r")"
+                                + r"(?:\s*[,:]\s*|\s+(?:called|named|dubbed|termed)\s+)" + _INTRODUCED_NAME)
+_KIND_WORDS = ("benchmark", "dataset", "data set", "corpus", "suite", "test bed", "testbed", "leaderboard",
+               "collection")
+
+
+@functools.lru_cache(maxsize=16)
+def introduced_datasets(abstract: str) -> tuple[str, ...]:
+    """The names (and short forms) of data sets or benchmarks the abstract
+    introduces as its own: never the paper's method, and where no sentence names
+    another, the data set its numbers are on. Asked by the paper's method and by
+    the engine, for the same abstract."""
+    low = abstract.lower()
+    if not any(w in low for w in _KIND_WORDS):
+        return ()
+    names: list[str] = []
+    for rx in (_NAME_THEN_KIND, _KIND_THEN_NAME):
+        for m in rx.finditer(abstract, timeout=1.0):
+            names.extend(g for g in m.groups() if g and g not in names)
+    return tuple(names)
 
 
 # Open vocabulary: benchmarks appear every month, so a name is also recognized by

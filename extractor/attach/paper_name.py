@@ -11,6 +11,7 @@ import re
 
 import regex
 
+from extractor.attach.dataset import introduced_datasets
 from extractor.rules.vocabulary import Vocabulary
 from extractor.text.abbreviations import find_definitions
 from extractor.text.phrases import matches_at, word_starts
@@ -250,17 +251,13 @@ _INTRODUCED = regex.compile(
     r"([A-Z][\w\-+]*(?:\s+[A-Z][\w\-+]*){0,3})(?=\s*(?:[,(:]|\s(?:that|which|to|for|as|in|with)\b))")
 
 
-_INTRODUCED_AS_DATA = regex.compile(
-    r"\s*(?:\([^()]{1,20}\)\s*)?,?\s*(?:(?:a|an|the|our)\s+)?(?:[\w-]+\s+){0,3}?"
-    r"(?:benchmark|dataset|data\s+set|corpus|suite|test\s?bed|leaderboard|collection)s?\b", regex.IGNORECASE)
-
-
 def _score_introduced_phrases(abstract: str, scores: dict, presented: set, vocab: Vocabulary) -> None:
     # Tried only after one of its first words, each match reads at most four words on: no timeout needed
     # (one costs more than the match), where a search over the whole abstract had one.
     for m in matches_at(_INTRODUCED, abstract, word_starts(abstract, ("we", "We", "paper", "work"))):
         name = m.group(1)
-        if name.split()[0] in CAPITALIZED_WORDS or is_generic(name, frozenset(), vocab) or _INTRODUCED_AS_DATA.match(abstract, m.end()):
+        if name.split()[0] in CAPITALIZED_WORDS or is_generic(name, frozenset(), vocab) \
+                or name in introduced_datasets(abstract):
             continue  # "we introduce FooBench, a benchmark of ...": the paper's data set, not its method
         repeated = abstract.count(name) > 1
         scores[name] = scores.get(name, 0) + 3 + 2 * repeated
@@ -311,8 +308,10 @@ def paper_method(title: str, abstract: str, known: set[str], vocab: Vocabulary) 
     ("Depth Any Canopy: ..."); then "called X" phrases.
     """
     name = method_from_title(title)
-    if name and _DATASET_TITLE.search(title.split(":", 1)[-1]):
-        known = set(known) | {name}  # "CAMS: An Annotated Corpus for ...": a dataset, not a method
+    if name and (_DATASET_TITLE.search(title.split(":", 1)[-1]) or name in known):
+        # "CAMS: An Annotated Corpus for ...", or a name the abstract calls a metric
+        # or a data set ("we present FooQA: a ... dataset"): not a method
+        known = set(known) | {name}
         name = None
     if name and " " not in name and name not in known:
         return name
