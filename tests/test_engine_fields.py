@@ -129,3 +129,16 @@ def test_a_papers_own_data_set_is_its_results_data_set_and_never_its_method():
                   title="ChartHop: reasoning over charts")
     assert [(v, d, who) for v, _, _, d, who, _ in out][0] == (61.5, "ChartHop", "StepReader")
     assert all(who != "ChartHop" for *_, who, _ in out)
+
+
+@pytest.mark.parametrize("text, metrics", [
+    ("KiteNet achieves 64.5% and 60.3% reductions in parameters and FLOPs, respectively.", ["parameters", "FLOPs"]),
+    ("KiteNet reaches a precision and recall of 91.2% and 88.7%, respectively.", ["precision", "recall"]),
+    # "respectively" pairs the data sets here; the one metric is all the numbers'
+    ("KiteNet reaches 91.2% and 88.7% accuracy on CIFAR-10 and CIFAR-100, respectively.", ["accuracy", "accuracy"]),
+    # and here the methods, with the metric printed right after the numbers
+    ("Smoothing helps precision and recall: +2.3% and +4.1% accuracy for KiteNet and LoomNet, respectively.",
+     ["accuracy", "accuracy"]),
+])
+def test_respectively_pairs_numbers_with_a_list_of_metrics(text, metrics):
+    assert [m for _, _, m, _, _, _ in records(text, title="KiteNet: fast kites")] == metrics

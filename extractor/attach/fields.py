@@ -2,8 +2,9 @@
 
 Each number gets its metric, dataset and method from `attach/metric.py`,
 `attach/dataset.py` and `attach/owner.py`; then the numbers of one list or
-range are made consistent (they share the strongest metric, pair with a list of
-datasets in order, and "from A to B" gives A to the earlier state). Every field
+range are made consistent (they share the strongest metric, or pair with a list
+of metrics in order where the sentence says "respectively"; they pair with a list
+of datasets in order; and "from A to B" gives A to the earlier state). Every field
 keeps the span of the words it came from, so the table can print them as the
 abstract does (`metric_text`, `dataset_text`, `method_text`).
 """
@@ -15,7 +16,7 @@ import regex
 
 from extractor.attach.dataset import aligned_datasets, attach_dataset, name_and_span
 from extractor.attach.owner import attach_method
-from extractor.attach.metric import attach_metric, printed_metric_span
+from extractor.attach.metric import aligned_metrics, attach_metric, printed_metric_span
 
 _TO = regex.compile(r"\s*to\s*")
 _OWN_METRIC_GAP = regex.compile(r"\s*(?:(?:for|in|on)\s+)?(?:the\s+)?")  # "11.6% for robustness"
@@ -108,6 +109,13 @@ def _align_groups(mentions, decisions, fields: list[Fields | None], ctx) -> None
             first.method, first.role, first.method_span, first.method_long = \
                 "prior state of the art", "baseline", None, None
             first.notes[2] = "first side of a score range read as from -> to"
+        metrics = aligned_metrics([mentions[i] for i in idx], [decisions[i] for i in idx], ctx) \
+            if key == "list" else None
+        for i, m in zip(idx, metrics or ()):
+            f = fields[i]
+            f.metric, f.entry, f.strength = m.entry.name, m.entry, 3.0
+            f.metric_span = printed_metric_span(ctx.text, (m.start, m.end), ctx.start, ctx.end, ctx.vocab.closed_class)
+            f.notes[0] = "paired with a metric in list order ('respectively')"
         paired = aligned_datasets([mentions[i] for i in idx], ctx) if key == "list" else None
         if paired:
             for i, d in zip(idx, paired):

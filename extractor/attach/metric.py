@@ -149,6 +149,41 @@ def _phrase_after(text: str, mention, end: int, vocab) -> list[MetricChoice]:
     return out
 
 
+# What joins the names of one list: "precision and recall", "A, B, and C", "top-1/top-5"
+_LIST_JOIN = regex.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|(?:and|or|&)\s+|/)\s*")
+
+
+def aligned_metrics(group: list, decisions: list, ctx) -> list | None:
+    """For a list of numbers the sentence says are "respectively" something, the
+    metrics to pair with them in order: a list of as many different metrics, the
+    nearest one after the numbers ("64.5% and 60.3% reductions in parameters and
+    FLOPs, respectively"), else the nearest before them ("a precision and recall
+    of 91.2% and 88.7%, respectively")."""
+    if len(group) < 2 or "respectively" not in ctx.text[ctx.start:ctx.end]:
+        return None
+    own = getattr(ctx, "own_name", None)
+    runs, run = [], []
+    for m in ctx.metrics:
+        if m.text == own:
+            continue
+        if run and _LIST_JOIN.fullmatch(ctx.text, run[-1].end, m.start):
+            run.append(m)
+            continue
+        runs.append(run)
+        run = [m]
+    runs.append(run)
+    fits = [r for r in runs if len(r) == len(group) and len({m.entry.name for m in r}) == len(r)
+            and all(_fits_unit(m.entry, n, d.kind) for m, n, d in zip(r, group, decisions))]
+    after = [r for r in fits if r[0].start >= group[-1].end]
+    before = [r for r in fits if r[-1].end <= group[0].start]
+    chosen = after[0] if after else (before[-1] if before else None)
+    next_metric = next((m for m in ctx.metrics if m.start >= group[-1].end), None)
+    if chosen is not None and next_metric is not None and next_metric is not chosen[0] \
+            and next_metric.start - group[-1].end <= RIGHT_REACH:
+        return None  # "+5.3% and +11.0% top-1 accuracy ... for A and B, respectively": one metric for all
+    return chosen
+
+
 def attach_metric(mention, decision, ctx) -> MetricChoice:
     text, kind = ctx.text, decision.kind
     cands: list[MetricChoice] = []
