@@ -142,3 +142,13 @@ def test_a_papers_own_data_set_is_its_results_data_set_and_never_its_method():
 ])
 def test_respectively_pairs_numbers_with_a_list_of_metrics(text, metrics):
     assert [m for _, _, m, _, _, _ in records(text, title="KiteNet: fast kites")] == metrics
+
+
+@pytest.mark.parametrize("text, metrics", [
+    ("KiteNet outperforms the previous best by 9.5% for accuracy and 11.6% for robustness.",
+     ["accuracy", "robustness"]),
+    ("KiteNet gains 2.1% in accuracy and 3.4% in calibration error over the baseline.",
+     ["accuracy", "calibration error"]),
+])
+def test_a_metric_printed_after_another_number_is_that_numbers(text, metrics):
+    assert [m for _, _, m, _, _, _ in records(text, title="KiteNet: fast kites")] == metrics

@@ -19,7 +19,8 @@ from extractor.text.phrases import may_hold, noun_phrase, quality_noun
 RIGHT_REACH = 45  # characters after the number where a metric still belongs to it
 LEFT_REACH = 110
 _CLAUSE_BREAK = regex.compile(r"[;:]|\.\s|,\s+(?:and|but|while|whereas|which)\b|\bwhile\b|\bwhereas\b")
-_NUMBER_BEFORE = regex.compile(r"\d\s*(?:%|x|points?)?\s*$")
+# A metric printed right after another number ("82.2% accuracy", "9.5% for accuracy") is that number's
+_NUMBER_BEFORE = regex.compile(r"\d\s*(?:%|x|points?)?\s*(?:(?:for|in)\s+(?:the\s+)?)?$")
 _PAREN_AFTER = regex.compile(r"\s*\([^()]{1,40}\)")
 _RIGHT_BLOCK = regex.compile(r"[;:,(]|\.\s|\d|\b(?:than|over|compared|while|whilst|and|but|whereas|with|using)\b")
 _GENERIC_IN = regex.compile(
@@ -211,7 +212,7 @@ def attach_metric(mention, decision, ctx) -> MetricChoice:
     for m in metrics:
         if m.end <= mention.start and mention.start - m.end <= LEFT_REACH and \
                 not _CLAUSE_BREAK.search(text, m.end, mention.start) and _fits_unit(m.entry, mention, kind) \
-                and not _NUMBER_BEFORE.search(text, max(0, m.start - 12), m.start):
+                and not _NUMBER_BEFORE.search(text, max(0, m.start - 20), m.start):
             best = m  # not one printed right after another number: "82.2% accuracy and 58.6% robustness"
     if best is not None:
         cands.append(MetricChoice(best.entry.name, best.entry, "metric earlier in the clause",
