@@ -173,7 +173,8 @@ def _explain_numbers(paper: Paper, rules: RuleSet, abstract: str, text: str, oma
     all_datasets = _datasets_in(text, 0, len(text), rules, found.datasets, all_metrics)
     own_datasets = introduced_datasets(text)  # "we present FooQA, a question answering dataset": not a method
     known = {m.text for m in all_datasets if not m.entry.id.startswith("shape:")} | {m.text for m in all_metrics} \
-        | concept_short_forms(paper.title, text, rules.vocab) | set(own_datasets)
+        | concept_short_forms(paper.title, text, rules.vocab) | set(own_datasets) \
+        | {w for name in own_datasets for w in name.split()[1:]}  # "Hard FooSet": FooSet is no method either
     own_name = paper_method(paper.title, text, known, rules.vocab)
     # a name known only by its shape that is the paper's method is not its benchmark
     own_names = paper_names(own_name, text)

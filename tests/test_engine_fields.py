@@ -113,6 +113,7 @@ def test_a_clause_with_its_own_subject_owns_its_numbers(text, owners):
      ("ChartHop", "CH")),
     ("We introduce TidePool, a large-scale benchmark of coastal imagery.", ("TidePool",)),
     ("We release a new corpus, WikiVerbs, of annotated verb senses.", ("WikiVerbs",)),
+    ("From these findings we build a harder reading dataset, which we call Tough TideSet.", ("Tough TideSet",)),
     # a method trained on a data set is not one
     ("We present KiteNet, a network trained on a new dataset of kites.", ()),
     ("We propose KiteNet and evaluate it on three benchmarks.", ()),
@@ -152,3 +153,9 @@ def test_respectively_pairs_numbers_with_a_list_of_metrics(text, metrics):
 ])
 def test_a_metric_printed_after_another_number_is_that_numbers(text, metrics):
     assert [m for _, _, m, _, _, _ in records(text, title="KiteNet: fast kites")] == metrics
+
+
+def test_the_words_of_a_data_sets_name_are_no_method():
+    out = records("From these findings we build a harder reading dataset, which we call Tough TideSet. Trained on "
+                  "Tough TideSet, our reader answers 61.5% of the questions.", title="What makes reading hard?")
+    assert [(v, who) for v, _, _, _, who, _ in out] == [(61.5, "(ours)")]

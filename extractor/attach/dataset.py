@@ -189,7 +189,8 @@ _KIND = r"(?:benchmark|dataset|data\s+set|corpus|suite|test\s?bed|leaderboard|co
 _NAME_THEN_KIND = regex.compile(_INTRODUCING + _ARTICLES + _INTRODUCED_NAME
                                 + r"\s*[,:]?\s*(?i:" + _ARTICLES + _MODIFIER + "{0,5}?" + _KIND + ")")
 _KIND_THEN_NAME = regex.compile(_INTRODUCING + r"(?i:" + _ARTICLES + _MODIFIER + "{0,4}?" + _KIND + r")"
-                                + r"(?:\s*[,:]\s*|\s+(?:called|named|dubbed|termed)\s+)" + _INTRODUCED_NAME)
+                                + r"(?:\s*[,:]\s*(?:(?:which|that)\s+)?(?:we\s+)?(?:call|name|dub|term)(?:s|ed)?\s+|\s*[,:]\s*"
+                                + r"|\s+(?:(?:which|that)\s+)?(?:we\s+)?(?:call|name|dub|term)(?:s|ed)?\s+)" + _INTRODUCED_NAME)
 _KIND_WORDS = ("benchmark", "dataset", "data set", "corpus", "suite", "test bed", "testbed", "leaderboard",
                "collection")
 
