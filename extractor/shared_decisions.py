@@ -88,7 +88,7 @@ def continue_parallel_deltas(text, mentions, decisions) -> None:
     for m, d in zip(mentions, decisions):
         if not d.accepted:
             continue
-        if prev is not None and prev[1].kind == "delta" and d.kind == "score" and d.rule in _WEAK_SCORES \
+        if prev is not None and prev[1].kind == "delta" and d.kind == "score" and d.rule.split("+")[0] in _WEAK_SCORES \
                 and m.unit_family == prev[0].unit_family and _PARALLEL_GAP.fullmatch(text, prev[0].end, m.start) \
                 and not _NEW_CLAUSE.search(text, prev[0].end, m.start):
             d.kind = "delta"
