@@ -102,9 +102,22 @@ def aligned_datasets(group: list, ctx) -> list | None:
             splits = _SPLIT_WORD_RE.findall(listed.group(1))
             if len(splits) == len(group):
                 return [f"{after[0].entry.name} {_split_name(sp)}" for sp in splits]
-    if len(after) >= len(group) and ("respectively" in ctx.text[ctx.start:ctx.end] or len(after) == len(group)):
+    respectively = "respectively" in ctx.text[ctx.start:ctx.end]
+    if len(after) >= len(group) and (respectively or len(after) == len(group)) and (
+            after[0].end <= group[0].start or _one_list(ctx.text, after[: len(group)])):
         return after[: len(group)]
     return None
+
+
+_NOT_IN_A_LIST = regex.compile(r"[\d;:]")
+
+
+def _one_list(text: str, datasets: list) -> bool:
+    """The data sets are printed as one list ("on A, B and C"): no number or clause
+    break stands between two of them. The data sets after a list of numbers pair
+    with it only then: in "17.0% and 18.1% on A, 9.3% and 17.4% on B" each list of
+    numbers has its own data set, "respectively" or not."""
+    return not any(_NOT_IN_A_LIST.search(text, a.end, b.start) for a, b in zip(datasets, datasets[1:]))
 
 
 _PLURAL_ACRONYM = regex.compile(r"[A-Z]{2,}s")
