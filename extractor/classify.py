@@ -21,6 +21,7 @@ _GRAMMAR_REJECTS = (
     (lambda m: m.shape, "grammar.shape", "a side of a resolution or shape (2560x2048)"),
     (lambda m: m.year, "grammar.year", "a year"),
     (lambda m: "enumeration" in m.flags, "grammar.enumeration", "an enumeration marker (1), 2), ...)"),
+    (lambda m: "broken" in m.flags, "grammar.broken", "a decimal split by a stray space (2 .03%): its value is unsure"),
     (lambda m: m.suffix is not None and m.unit is None, "grammar.size_suffix", "a size with a k/M/B suffix"),
 )
 

@@ -89,3 +89,23 @@ def test_ranges_and_lists_are_linked():
     ms = find_numbers(text, UNITS)
     assert ms[0].range_id is not None and ms[0].range_id == ms[1].range_id
     assert ms[2].list_id is not None and ms[2].list_id == ms[3].list_id == ms[4].list_id
+
+
+def test_a_tilde_glued_between_two_numbers_joins_a_range():
+    """"3.72%~6.68%" is a range, not "about 6.68%"; a spaced "~2%" stays "about"."""
+    text, _ = normalize("gains of 3.72%~6.68%, about ~2% more than before")
+    ms = find_numbers(text, UNITS)
+    assert [(m.value, m.sign, text[m.start:m.end]) for m in ms] == [(3.72, None, "3.72%"), (6.68, None, "6.68%"),
+                                                                     (2.0, "~", "~2%")]
+    assert ms[0].range_id is not None and ms[0].range_id == ms[1].range_id and ms[2].range_id is None
+
+
+def test_a_decimal_split_by_a_stray_space_is_no_value():
+    """"2 .03%" is 2.03 with a typo: reading 2 or 0.03 would put a wrong number on a board."""
+    def broken(sentence):
+        text, _ = normalize(sentence)
+        return [(m.value, "broken" in m.flags) for m in find_numbers(text, UNITS)]
+
+    assert broken("robust accuracy rises by 2 .03% and latency is 12 .5 ms") == [
+        (2.0, True), (0.03, True), (12.0, True), (0.5, True)]
+    assert broken("a batch of 1 000 images, then .5 ms") == [(1.0, False), (0.0, False), (0.5, False)]

@@ -237,7 +237,14 @@ def _read_mention(text: str, m: regex.Match, units: UnitTable, hi: int) -> Numbe
     if not word and _in_url(text, num_start):
         mention.glued_name = True  # digits of a URL are part of a name
         mention.flags.append("url")
+    if not word and (_BROKEN_AFTER.match(text, num_end) or (
+            text.startswith(".", num_start) and _BROKEN_BEFORE.search(text, max(0, num_start - 2), num_start))):
+        mention.flags.append("broken")  # "2 .03%": a decimal split by a stray space; neither side is the value
     return mention
+
+
+_BROKEN_AFTER = regex.compile(r" \.\d")
+_BROKEN_BEFORE = regex.compile(r"\d $")
 
 
 def _maybe_space(c: str) -> bool:
@@ -326,6 +333,9 @@ def _link_groups(text: str, mentions: list[NumberMention]) -> None:
         if b.start - a.end > _MAX_LIST_GAP:
             continue  # too far apart for either separator
         gap = text[a.end:b.start]
+        if not gap and b.sign == "~" and b.text.startswith("~"):
+            # "3.72%~6.68%": a "~" glued to the number before joins a range; it is no "about"
+            b.sign, b.start, b.text, gap = None, b.start + 1, b.text[1:], "~"
         if len(gap) <= _MAX_RANGE_GAP and _RANGE_SEP.fullmatch(gap) and not (a.glued_name or b.glued_name):
             # "10-100x": the first side borrows the unit of the second
             if a.unit is None and b.unit is not None and gap.strip() in ("-", "to", "~"):
