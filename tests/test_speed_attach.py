@@ -124,3 +124,18 @@ def test_long_form_by_rfind_is_by_char():
         short = "".join(rnd.choice(alpha) for _ in range(rnd.randrange(1, 5)))
         cand = "".join(rnd.choice(alpha[:16] if rnd.random() < 0.7 else alpha) for _ in range(rnd.randrange(0, 25)))
         assert _best_long_form(short, cand) == _best_long_form_by_char(short, cand), (short, cand)
+
+
+def test_introduced_datasets_tried_at_opening_words_are_finditer(texts):
+    """`introduced_datasets` tries its two patterns only at an introducing word."""
+    from extractor.attach import dataset as D
+
+    extra = ["We present FooQA (FQA): a question answering dataset.", "we introduce a benchmark, BarBench, for x",
+             "We built a corpus we call Baz Text.", "Present FooQA, a dataset"]
+    for text in texts + extra:
+        plain: list[str] = []
+        if any(w in text.lower() for w in D._KIND_WORDS):
+            for rx in (D._NAME_THEN_KIND, D._KIND_THEN_NAME):
+                for m in rx.finditer(text):
+                    plain.extend(g for g in m.groups() if g and g not in plain)
+        assert D.introduced_datasets.__wrapped__(text) == tuple(plain), text

@@ -11,6 +11,8 @@ import functools
 
 import regex
 
+from extractor.text.phrases import matches_at, word_starts
+
 RIGHT_REACH = 70
 _BLOCK = regex.compile(r"[;]|\bwhereas\b|\bthan\b")
 # "ImageNet-trained model", "COCO-style AP": the name describes something else.
@@ -194,7 +196,9 @@ def dataset_from_title(title: str) -> str | None:
 # introduce FooBench, a benchmark of ...", "we release a new corpus, FooText".
 # The words between the article and the kind word are modifiers only: "we present
 # FooNet, a network trained on a new dataset" introduces a network.
-_INTRODUCING = r"\b(?:present|introduc|release|propos|build|buil|creat|collect|construct|curat|contribut|develop|design|call|name|dub)\w*\s+"
+_INTRODUCING_STEMS = ("present", "introduc", "release", "propos", "buil", "creat", "collect", "construct", "curat",
+                      "contribut", "develop", "design", "call", "name", "dub")
+_INTRODUCING = r"\b(?:" + "|".join(_INTRODUCING_STEMS) + r")\w*\s+"
 _ARTICLES = r"(?:(?:a|an|the|our|new|novel|first)\s+)*"
 _INTRODUCED_NAME = r"([A-Z][\w\-+]*(?:\s+[A-Z][\w\-+]*){0,3})(?:\s*\(([A-Z][\w\-+.]*)\))?"
 _MODIFIER = r"(?:(?!(?:on|of|for|with|from|in|by|to|that|which|who|trained|using|and|or|is|are|we|our|its|their)\b)[\w\-]+\s+)"
@@ -218,8 +222,9 @@ def introduced_datasets(abstract: str) -> tuple[str, ...]:
     if not any(w in low for w in _KIND_WORDS):
         return ()
     names: list[str] = []
+    starts = word_starts(abstract, _INTRODUCING_STEMS)  # each match starts at one: the regexes run only there
     for rx in (_NAME_THEN_KIND, _KIND_THEN_NAME):
-        for m in rx.finditer(abstract, timeout=1.0):
+        for m in matches_at(rx, abstract, starts, timeout=1.0):
             names.extend(g for g in m.groups() if g and g not in names)
     return tuple(names)
 
