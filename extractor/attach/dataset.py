@@ -18,8 +18,9 @@ _BLOCK = regex.compile(r"[;]|\bwhereas\b|\bthan\b")
 # "ImageNet-trained model", "COCO-style AP": the name describes something else.
 _COMPOUND = regex.compile(r"-(?:trained|pretrained|pre-trained|based|style|like|scale|sized|level|specific|only)\b")
 # What may stand between a number and the dataset it was measured on: "on", "in the",
-# "AP on the challenging", "% top-1 accuracy on" ... but no clause break.
-_LEADS_TO = regex.compile(r"[^,;()]{0,50}?\b(?:on|in|for|at|across|over|of|from|using)\s+(?:the\s+)?"
+# "AP on the challenging", "% top-1 accuracy on", an aside in parentheses or the ")"
+# closing the number's own ("600 flips (vs. 175 flips) on X") ... but no clause break.
+_LEADS_TO = regex.compile(r"[^,;()]{0,50}?(?:\([^()]{0,40}\)\s*|\)\s*)?\b(?:on|in|for|at|across|over|of|from|using)\s+(?:the\s+)?"
                           r"(?:[\w\-]+\s+){0,3}?|\s*(?:\(\s*)?", regex.IGNORECASE)
 # Another number between a number and a dataset: the dataset is that number's ("by 4.2
 # points on average and recall from 71.3 to 78.9 on MS MARCO"). "top-1" is not a number here.
@@ -33,12 +34,15 @@ def _another_measurement(ctx, lo: int, hi: int) -> bool:
     robustness on X"): a plain "and" before the other number does not separate."""
     if not (_OTHER_NUMBER.search(ctx.text, lo, hi) and any(lo <= m.start and m.end <= hi for m in ctx.metrics)):
         return False
-    return not _COORDINATED.fullmatch(ctx.text, lo, hi)
+    return not (_COORDINATED.fullmatch(ctx.text, lo, hi) or _COMPARISON_ASIDE.fullmatch(ctx.text, lo, hi))
 
 
 # "N metric and M metric on": one more number and its metric, joined by "and" / ","
 _COORDINATED = regex.compile(r"\s*(?:[\w@-]+\s+){0,3}?(?:,\s*|\s*and\s+|,\s*and\s+)[-+~]?\d[\d.,]*\s*%?\s*"
                              r"(?:[\w@-]+\s+){0,3}?(?:on|in|across|for)\s+(?:the\s+)?")
+# "600 flips (vs. < 200 flips) on X": the reference value in parentheses is measured on X too
+_COMPARISON_ASIDE = regex.compile(r"\s*(?:[\w@-]+\s+){0,3}?\(\s*(?:vs\.?|versus|compared\s+to|against)\s[^()]{1,40}\)\s*"
+                                  r"(?:on|in|across|for)\s+(?:the\s+)?", regex.IGNORECASE)
 _PAREN_OPEN = regex.compile(r"\s*\(\s*(?:[~≈]\s*)?")
 _JUST_BEFORE = regex.compile(r"\s+(?:by|of)\s+(?:(?:up\s+to|about|around|over|nearly|almost|only|roughly)\s+)?",
                             regex.IGNORECASE)
