@@ -15,7 +15,7 @@ from extractor.text.numbers import NumberMention
 # Grammar-level rejections: (flag check, rule id, reason).
 _GRAMMAR_REJECTS = (
     (lambda m: "fraction" in m.flags or "setting" in m.flags, "grammar.constant",
-     "a constant or a setting (epsilon = 16/255, n = 1)"),
+     "a fraction, a constant or a setting (1/6 of, epsilon = 16/255, n = 1)"),
     (lambda m: m.glued_name, "grammar.in_name", "digits inside a name (CIFAR-10, GPT-4, LRS3, top-5)"),
     (lambda m: m.glued_right, "grammar.glued_right", "digits glued to a word (3D, 2nd, 5-shot)"),
     (lambda m: m.shape, "grammar.shape", "a side of a resolution or shape (2560x2048)"),

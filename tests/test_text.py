@@ -109,3 +109,10 @@ def test_a_decimal_split_by_a_stray_space_is_no_value():
     assert broken("robust accuracy rises by 2 .03% and latency is 12 .5 ms") == [
         (2.0, True), (0.03, True), (12.0, True), (0.5, True)]
     assert broken("a batch of 1 000 images, then .5 ms") == [(1.0, False), (0.0, False), (0.5, False)]
+
+
+@pytest.mark.parametrize("sentence", ["The error is only 1/6 of the baseline's.", "It trains 1/5 of the parameters.",
+                                      "Weights take 0/1 values.", "Attacks use epsilon = 8/255."])
+def test_fractions_written_a_b_are_no_values(sentence):
+    text, _ = normalize(sentence)
+    assert all("fraction" in m.flags for m in find_numbers(text, UNITS))

@@ -61,7 +61,7 @@ _SUFFIX_DASH = regex.compile(r"(?<=\d)[kKMBGTbx]-$")
 _DECADE = regex.compile(r"'?s(?![\w])")  # "the 1960s", "1990's": a decade, not seconds
 _YEAR_BEFORE = regex.compile(r"(?<![\w.])((?:19|20)\d\d)[-/]$")  # "2013-14", "2019/20"
 # an integer fraction constant, "ε = 16/255", "$\epsilon=8/255$ and $16/255$": not a result
-_FRACTION = regex.compile(r"(?<![\w.,/])(\d{1,4})/(\d{1,4})(?![\w.,/%])")
+_FRACTION = regex.compile(r"(?<![\w.,/])(\d{1,4})/(\d{1,4})(?![\w,/%]|\.\d)")
 _FRACTION_LEFT = regex.compile(r"(?:[=≤<]|ε|epsilon)\s*$")
 # a value given to a one-letter variable or a command, "$n=1$", "$\beta=0.5$": a setting
 _SETTING_LEFT = regex.compile(r"(?:(?<![\w\\])[A-Za-zα-ωΑ-Ω](?:_\{?\w{1,3}\}?)?|\\[A-Za-z]+)\s?=\s?$")
@@ -298,14 +298,21 @@ def _as_int(digits: str) -> int | None:
 
 
 def _is_fraction(text: str, ns: int, ne: int) -> bool:
-    """The digits at ns:ne are a side of an integer fraction written as a constant."""
+    """The digits at ns:ne are a side of an integer fraction: a constant ("ε =
+    8/255"), a share ("only 1/6 of the error", "1/5 of the parameters") or a pair
+    of values ("0/1 weights"). The guide counts no fraction written a/b."""
     lo, hi = max(0, ns - 5), min(len(text), ne + 6)
     if text.find("/", lo, hi) < 0:
         return False  # no fraction without its slash
     f = _FRACTION.search(text, lo, hi)
     if f is None or not (f.start() <= ns and ne <= f.end()):
         return False
+    if f.group(1) == "0" or (int(f.group(1)) < int(f.group(2)) and _OF_AFTER.match(text, f.end())):
+        return True
     return f.group(2) == "255" or _FRACTION_LEFT.search(text, max(0, f.start() - 10), f.start()) is not None
+
+
+_OF_AFTER = regex.compile(r"\s+of\b")
 
 
 def _in_url(text: str, pos: int) -> bool:
