@@ -169,3 +169,13 @@ def test_examples_of_a_margin_are_all_gains(tail):
                   "9.3% and 17.4% on CIFAR-10" + tail, title="KiteNet: fast kites")
     assert [(v, k, d) for v, k, _, d, _, _ in out] == [(17.0, "delta", "SVHN"), (18.1, "delta", "SVHN"),
                                                         (9.3, "delta", "CIFAR-10"), (17.4, "delta", "CIFAR-10")]
+
+
+@pytest.mark.parametrize("pair, owners", [
+    ("(88.4% vs. 90.7%)", [("KiteNet", "proposed"), ("baseline", "baseline"), ("KiteNet", "proposed")]),
+    ("(90.7% vs. 88.4%)", [("KiteNet", "proposed"), ("KiteNet", "proposed"), ("baseline", "baseline")]),
+])
+def test_the_side_a_gain_leads_to_is_the_papers_in_either_order(pair, owners):
+    out = records(f"KiteNet improves accuracy on SQuAD by +2.3% {pair} over the previous model.",
+                  title="KiteNet: fast kites")
+    assert [(who, role) for *_, who, role in out] == owners

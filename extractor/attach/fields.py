@@ -80,7 +80,40 @@ def attach_all(mentions, decisions, ctx, own_name: str | None, own_long: str | N
             dataset_span=d_span, method_span=m_span,
             method_long=own_long if own_name is not None and method == own_name else None))
     _align_groups(mentions, decisions, fields, ctx)
+    _order_versus_pairs(mentions, decisions, fields, ctx)
     return fields
+
+
+_PAIR_OPEN = regex.compile(r"\s*\(\s*")
+_GAIN_WORDS = regex.compile(r"\b(?:improv|gain|outperform|better|higher|increas|boost|surpass|exceed)\w*", regex.IGNORECASE)
+
+
+def _order_versus_pairs(mentions, decisions, fields: list[Fields | None], ctx) -> None:
+    """"improves SQuAD by +2.3% (88.4% vs. 90.7%)": a pair in parentheses right
+    after a gain, its two sides that gain apart, is the reference and the paper's
+    result in some order. The side the gain leads to is the paper's (the larger
+    where higher is better, the smaller where lower is), whichever is printed first."""
+    for i in range(1, len(mentions) - 1):
+        delta, a, b = mentions[i - 1], mentions[i], mentions[i + 1]
+        fd, fa, fb = fields[i - 1], fields[i], fields[i + 1]
+        if fd is None or fa is None or fb is None or decisions[i - 1].kind != "delta" \
+                or decisions[i].rule != "score.versus_first" or not decisions[i + 1].rule.startswith("score.versus") \
+                or not _PAIR_OPEN.fullmatch(ctx.text, delta.end, a.start):
+            continue
+        if abs(abs(b.value - a.value) - abs(delta.value)) > 0.05 * max(1.0, abs(delta.value)):
+            continue  # not that gain's two sides
+        hib = next((f.entry.info.get("higher_is_better") for f in (fa, fb, fd)
+                    if f.entry is not None and f.entry.info.get("higher_is_better") is not None), None)
+        if hib is None and (delta.sign == "+" or _GAIN_WORDS.search(ctx.text, max(ctx.start, delta.start - 80),
+                                                                    delta.start)):
+            hib = True
+        if hib is None or (b.value > a.value) != hib or fa.role != "proposed" or fb.role != "baseline":
+            continue  # the paper's side is printed first, as the patterns read it, or the order is unknown
+        for attr in ("method", "role", "method_span", "method_long"):
+            va, vb = getattr(fa, attr), getattr(fb, attr)
+            setattr(fa, attr, vb)
+            setattr(fb, attr, va)
+        fa.notes[2], fb.notes[2] = "the reference side of 'by D (A vs. B)'", "the side 'by D (A vs. B)' leads to"
 
 
 def _align_groups(mentions, decisions, fields: list[Fields | None], ctx) -> None:
