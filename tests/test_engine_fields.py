@@ -135,6 +135,9 @@ def test_a_papers_own_data_set_is_its_results_data_set_and_never_its_method():
 @pytest.mark.parametrize("text, metrics", [
     ("KiteNet achieves 64.5% and 60.3% reductions in parameters and FLOPs, respectively.", ["parameters", "FLOPs"]),
     ("KiteNet reaches a precision and recall of 91.2% and 88.7%, respectively.", ["precision", "recall"]),
+    # a list printed right after the numbers pairs without "respectively"
+    ("KiteNet improves the baselines by 1.6, 1.2 and 0.9 in terms of BLEU, ROUGE-L and METEOR.",
+     ["BLEU", "ROUGE-L", "METEOR"]),
     # "respectively" pairs the data sets here; the one metric is all the numbers'
     ("KiteNet reaches 91.2% and 88.7% accuracy on CIFAR-10 and CIFAR-100, respectively.", ["accuracy", "accuracy"]),
     # and here the methods, with the metric printed right after the numbers

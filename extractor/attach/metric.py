@@ -154,14 +154,19 @@ def _phrase_after(text: str, mention, end: int, vocab) -> list[MetricChoice]:
 _LIST_JOIN = regex.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|(?:and|or|&)\s+|/)\s*")
 
 
+_LIST_FOLLOWS = regex.compile(r"\s*(?:%|points?)?\s*(?:in\s+terms\s+of|in|on|for|of)\s+(?:the\s+)?")
+
+
 def aligned_metrics(group: list, decisions: list, ctx) -> list | None:
     """For a list of numbers the sentence says are "respectively" something, the
     metrics to pair with them in order: a list of as many different metrics, the
     nearest one after the numbers ("64.5% and 60.3% reductions in parameters and
     FLOPs, respectively"), else the nearest before them ("a precision and recall
-    of 91.2% and 88.7%, respectively")."""
-    if len(group) < 2 or "respectively" not in ctx.text[ctx.start:ctx.end]:
+    of 91.2% and 88.7%, respectively"). Without "respectively", only a list printed
+    right after the numbers ("by 1.6 and 1.8 in terms of BLEU and METEOR")."""
+    if len(group) < 2:
         return None
+    respectively = "respectively" in ctx.text[ctx.start:ctx.end]
     own = getattr(ctx, "own_name", None)
     runs, run = [], []
     for m in ctx.metrics:
@@ -177,6 +182,9 @@ def aligned_metrics(group: list, decisions: list, ctx) -> list | None:
             and all(_fits_unit(m.entry, n, d.kind) for m, n, d in zip(r, group, decisions))]
     after = [r for r in fits if r[0].start >= group[-1].end]
     before = [r for r in fits if r[-1].end <= group[0].start]
+    if not respectively:  # "by 1.6, 1.7 and 1.8 in terms of BLEU, ROUGE-L and METEOR": the list right after
+        after = [r for r in after if _LIST_FOLLOWS.fullmatch(ctx.text, group[-1].end, r[0].start)][:1]
+        before = []
     chosen = after[0] if after else (before[-1] if before else None)
     next_metric = next((m for m in ctx.metrics if m.start >= group[-1].end), None)
     if chosen is not None and next_metric is not None and next_metric is not chosen[0] \
