@@ -182,3 +182,9 @@ def test_the_side_a_gain_leads_to_is_the_papers_in_either_order(pair, owners):
     out = records(f"KiteNet improves accuracy on SQuAD by +2.3% {pair} over the previous model.",
                   title="KiteNet: fast kites")
     assert [(who, role) for *_, who, role in out] == owners
+
+
+def test_a_fixed_phrase_after_a_number_names_no_metric():
+    out = records("We reach compaction ratios of 1.4x to 3.1x in addition to the savings from pruning.",
+                  title="Compact nets")
+    assert [m for _, _, m, _, _, _ in out] == [None, None]

@@ -42,7 +42,10 @@ _SHARE_OF = regex.compile(r"\s+of\s+(?:its|their|the)\s+(?:original\s+|full\s+|t
 _PERFORMS = regex.compile(r"\bperform(?:s|ed|ing)?\s+(?:at|with|to|around|about)?\s*(?:an?\s+)?(?:[a-z]+\s+)?$",
                           regex.IGNORECASE)
 _STOP_GENERIC = {"it", "this", "them", "results", "models", "model", "method", "methods", "baseline",
-                 "baselines", "approach", "state", "the", "our", "that", "which", "over", "up", "these"}
+                 "baselines", "approach", "state", "the", "our", "that", "which", "over", "up", "these",
+                 # fixed phrases "in addition", "in total", "in practice" ... name no metric
+                 "addition", "total", "practice", "general", "particular", "contrast", "turn", "part", "fact",
+                 "comparison", "expectation", "theory", "short", "sum"}
 # Metric families a number of each unit family can be a score of.
 _SCORE_FAMILIES = {"percent": {"percent", "dimensionless", None}}
 _UNIT_DEFAULT = {"FPS": "speed", "tokens/s": "throughput", "it/s": "throughput", "TFLOPS": "throughput",
