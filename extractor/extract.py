@@ -178,7 +178,8 @@ def _explain_numbers(paper: Paper, rules: RuleSet, abstract: str, text: str, oma
     own_name = paper_method(paper.title, text, known, rules.vocab)
     # a name known only by its shape that is the paper's method is not its benchmark
     own_names = paper_names(own_name, text)
-    only = {m.entry.name for m in all_datasets if not (m.entry.id.startswith("shape:") and m.entry.name in own_names)}
+    not_own = [m for m in all_datasets if not (m.entry.id.startswith("shape:") and m.entry.name in own_names)]
+    only = {m.entry.name for m in not_own}
     default_dataset = next(iter(only)) if len(only) == 1 else \
         dataset_from_title(paper.title) or next(iter(own_datasets), None)
     own_long = long_form(own_name, text)
@@ -194,7 +195,7 @@ def _explain_numbers(paper: Paper, rules: RuleSet, abstract: str, text: str, oma
         fields = attach_all(mentions, decisions, ctx, own_name, own_long)
         inherited, why = default_dataset, "the only dataset the abstract names"
         if inherited is None and k > 0:
-            inherited, why = _dataset_of_previous_sentence(all_datasets, spans, k), "the dataset of the sentence before"
+            inherited, why = _dataset_of_previous_sentence(not_own, spans, k), "the dataset of the sentence before"
         named_here = {d.entry.name for d in usable_datasets(ctx)}
         if len(named_here) == 1:  # "... 63.63% and 67.92%, for ..., on the CIFAR-10 dataset, respectively"
             _fill_missing_datasets(fields, next(iter(named_here)), "the only dataset the sentence names")

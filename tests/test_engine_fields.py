@@ -188,3 +188,9 @@ def test_a_fixed_phrase_after_a_number_names_no_metric():
     out = records("We reach compaction ratios of 1.4x to 3.1x in addition to the savings from pruning.",
                   title="Compact nets")
     assert [m for _, _, m, _, _, _ in out] == [None, None]
+
+
+def test_the_papers_method_is_never_the_data_set_inherited_from_the_sentence_before():
+    out = records("We develop KiteSinger, a singing voice system. Tests on KiteSinger outputs are ongoing. "
+                  "It shows a 0.8 MOS gain over previous systems.", title="KiteSinger: singing kites")
+    assert [(v, d) for v, _, _, d, _, _ in out] == [(0.8, None)]
