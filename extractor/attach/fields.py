@@ -148,7 +148,7 @@ def _align_groups(mentions, decisions, fields: list[Fields | None], ctx) -> None
             f = fields[i]
             f.metric, f.entry, f.strength = m.entry.name, m.entry, 3.0
             f.metric_span = printed_metric_span(ctx.text, (m.start, m.end), ctx.start, ctx.end, ctx.vocab.closed_class)
-            f.notes[0] = "paired with a metric in list order ('respectively')"
+            f.notes[0] = "paired with a metric in list order"
         paired = aligned_datasets([mentions[i] for i in idx], ctx) if key == "list" else None
         if paired:
             for i, d in zip(idx, paired):
