@@ -153,6 +153,12 @@ def _phrase_after(text: str, mention, end: int, vocab) -> list[MetricChoice]:
     return out
 
 
+def _sentence_metrics(ctx) -> list:
+    """The sentence's metric mentions, less the paper's method: "COMET" the method is not COMET the metric."""
+    own = getattr(ctx, "own_name", None)
+    return [m for m in ctx.metrics if m.text != own]
+
+
 # What joins the names of one list: "precision and recall", "A, B, and C", "top-1/top-5"
 _LIST_JOIN = regex.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|(?:and|or|&)\s+|/)\s*")
 
@@ -170,11 +176,8 @@ def aligned_metrics(group: list, decisions: list, ctx) -> list | None:
     if len(group) < 2:
         return None
     respectively = "respectively" in ctx.text[ctx.start:ctx.end]
-    own = getattr(ctx, "own_name", None)
     runs, run = [], []
-    for m in ctx.metrics:
-        if m.text == own:
-            continue
+    for m in _sentence_metrics(ctx):
         if run and _LIST_JOIN.fullmatch(ctx.text, run[-1].end, m.start):
             run.append(m)
             continue
@@ -199,8 +202,7 @@ def aligned_metrics(group: list, decisions: list, ctx) -> list | None:
 def attach_metric(mention, decision, ctx) -> MetricChoice:
     text, kind = ctx.text, decision.kind
     cands: list[MetricChoice] = []
-    own = getattr(ctx, "own_name", None)
-    metrics = [m for m in ctx.metrics if m.text != own]  # "COMET" the method is not COMET the metric
+    metrics = _sentence_metrics(ctx)
     paren = _PAREN_AFTER.match(text, mention.end, ctx.end)  # "32% (ImageNet, top-5) accuracy"
     after = paren.end() if paren else mention.end
     for m in metrics:

@@ -83,7 +83,7 @@ _POSSESSIVE = regex.compile(r"\b([A-Z][\w\-+]*)(?:'s|')\s+(?:[\w\-]+\s+){0,2}?"
 
 # Where a clause with a subject of its own may start inside a sentence: "A reaches
 # N on X, while B reaches M", "..., whereas B ...", "..., but B ...", "...; B ...".
-_CLAUSE_BREAK = regex.compile(r",\s+(?:while|whereas|but|yet|and)\s+|\b(?:while|whereas)\s+")
+_COORDINATED_CLAUSE = regex.compile(r",\s+(?:while|whereas|but|yet|and)\s+|\b(?:while|whereas)\s+")
 _NO_SUBJECT = object()  # the clause names no subject: its sentence's subject holds
 
 
@@ -94,7 +94,7 @@ def subject_name(ctx, mention, known: set[str]) -> str | None:
     ("A reaches N while reducing cost by M") keeps the subject before it."""
     text = ctx.text
     clause_start = max(ctx.start, text.rfind(";", ctx.start, mention.start) + 1)
-    breaks = [m.end() for m in _CLAUSE_BREAK.finditer(text, clause_start, mention.start)] \
+    breaks = [m.end() for m in _COORDINATED_CLAUSE.finditer(text, clause_start, mention.start)] \
         if may_hold(text, clause_start, mention.start, ("while", "whereas", "but", "yet", "and")) else []
     for start in reversed(breaks):
         name = _subject_from(ctx, mention, known, start)

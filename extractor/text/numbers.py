@@ -63,6 +63,10 @@ _YEAR_BEFORE = regex.compile(r"(?<![\w.])((?:19|20)\d\d)[-/]$")  # "2013-14", "2
 # an integer fraction constant, "ε = 16/255", "$\epsilon=8/255$ and $16/255$": not a result
 _FRACTION = regex.compile(r"(?<![\w.,/])(\d{1,4})/(\d{1,4})(?![\w,/%]|\.\d)")
 _FRACTION_LEFT = regex.compile(r"(?:[=≤<]|ε|epsilon)\s*$")
+_OF_AFTER = regex.compile(r"\s+of\b")  # "1/6 of ...": a share
+# "2 .03%": a decimal split by a stray space, seen from either side
+_BROKEN_AFTER = regex.compile(r" \.\d")
+_BROKEN_BEFORE = regex.compile(r"\d $")
 # a value given to a one-letter variable or a command, "$n=1$", "$\beta=0.5$": a setting
 _SETTING_LEFT = regex.compile(r"(?:(?<![\w\\])[A-Za-zα-ωΑ-Ω](?:_\{?\w{1,3}\}?)?|\\[A-Za-z]+)\s?=\s?$")
 _URL_START = regex.compile(r"[(\[<\"']?(?:[a-z][a-z0-9+.-]*://|www\.)", regex.IGNORECASE)
@@ -243,9 +247,6 @@ def _read_mention(text: str, m: regex.Match, units: UnitTable, hi: int) -> Numbe
     return mention
 
 
-_BROKEN_AFTER = regex.compile(r" \.\d")
-_BROKEN_BEFORE = regex.compile(r"\d $")
-
 
 def _maybe_space(c: str) -> bool:
     """c may be a regex `\\s`: it is not an ASCII character that is no space
@@ -311,8 +312,6 @@ def _is_fraction(text: str, ns: int, ne: int) -> bool:
         return True
     return f.group(2) == "255" or _FRACTION_LEFT.search(text, max(0, f.start() - 10), f.start()) is not None
 
-
-_OF_AFTER = regex.compile(r"\s+of\b")
 
 
 def _in_url(text: str, pos: int) -> bool:
